@@ -1,0 +1,55 @@
+package io.onehaul.cli;
+
+import io.onehaul.config.OneHaulConfig;
+import io.onehaul.host.HostShellFactory;
+import io.onehaul.host.SshHostShell;
+import io.onehaul.log.VmLogContext;
+import io.onehaul.opennebula.DriverMessage;
+import io.onehaul.opennebula.DriverStdin;
+import io.onehaul.vmm.DriverSettings;
+import java.io.PrintStream;
+
+/** What a driver action gets: its settings, a way to reach hosts, and oned's stdin. */
+public final class ActionContext {
+    private final CliEnvironment io;
+    private final OneHaulConfig config;
+    private String stdinXml;
+
+    ActionContext(CliEnvironment io, OneHaulConfig config) {
+        this.io = io;
+        this.config = config;
+    }
+
+    public OneHaulConfig config() {
+        return config;
+    }
+
+    public DriverSettings settings() {
+        return DriverSettings.from(config);
+    }
+
+    public HostShellFactory hosts() {
+        return SshHostShell.factory(new SshHostShell.Settings(config.sshUser(), config.sshPort(),
+                config.sshIdentities(), config.sshKnownHosts(), config.sshConnectTimeout(), config.sudo()));
+    }
+
+    /** Tags every later log line with the VM id, so oned puts it in that VM's log. */
+    public void vm(int vmid) {
+        VmLogContext.setVm(vmid);
+    }
+
+    public String stdinXml(String what) {
+        if (stdinXml == null) {
+            stdinXml = DriverStdin.readXml(io.in(), what);
+        }
+        return stdinXml;
+    }
+
+    public DriverMessage message() {
+        return DriverMessage.parse(stdinXml("driver message"));
+    }
+
+    public PrintStream stdout() {
+        return io.out();
+    }
+}

@@ -1,0 +1,165 @@
+package io.onehaul.cli;
+
+import io.onehaul.opennebula.DriverMessage;
+import io.onehaul.opennebula.VmXml;
+import io.onehaul.opennebula.VmmArgs;
+import io.onehaul.vmm.ContainerLifecycle;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code onehaul vmm <action> <argv…>}: the lxc_live VMM actions, called by the shims in
+ * remotes/vmm/lxc_live with exactly the argv one_vmm_exec gives them and its message on stdin.
+ */
+@Command(name = "vmm", description = "lxc_live VMM driver actions (called by one_vmm_exec through the shims)",
+        subcommands = {VmmCommand.Deploy.class, VmmCommand.Shutdown.class, VmmCommand.Cancel.class,
+                VmmCommand.Reboot.class, VmmCommand.Reset.class, VmmCommand.Save.class,
+                VmmCommand.Restore.class, VmmCommand.NotSupported.class})
+public final class VmmCommand {
+
+    @Command(name = "deploy", description = "deploy <deployment_file> <host> <vmid> <host>; stdin: base64 <VM>")
+    static final class Deploy extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "deploy";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.Deploy a = VmmArgs.deploy(argv);
+            ctx.vm(a.vmid());
+            VmXml vm = VmXml.parse(ctx.stdinXml("deployment file"));
+            String deployId = new ContainerLifecycle(ctx.settings(), ctx.hosts()).deploy(a, vm);
+            ctx.stdout().println(deployId);
+            return 0;
+        }
+    }
+
+    @Command(name = "shutdown", description = "shutdown <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
+    static final class Shutdown extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "shutdown";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.OnContainer a = VmmArgs.onContainer("shutdown", argv);
+            ctx.vm(a.vmid());
+            new ContainerLifecycle(ctx.settings(), ctx.hosts()).stop(a, ctx.message(), false);
+            return 0;
+        }
+    }
+
+    @Command(name = "cancel", description = "cancel <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
+    static final class Cancel extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "cancel";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.OnContainer a = VmmArgs.onContainer("cancel", argv);
+            ctx.vm(a.vmid());
+            new ContainerLifecycle(ctx.settings(), ctx.hosts()).stop(a, ctx.message(), true);
+            return 0;
+        }
+    }
+
+    @Command(name = "reboot", description = "reboot <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
+    static final class Reboot extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "reboot";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.OnContainer a = VmmArgs.onContainer("reboot", argv);
+            ctx.vm(a.vmid());
+            new ContainerLifecycle(ctx.settings(), ctx.hosts()).reboot(a, ctx.message());
+            return 0;
+        }
+    }
+
+    @Command(name = "reset", description = "reset <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
+    static final class Reset extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "reset";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.OnContainer a = VmmArgs.onContainer("reset", argv);
+            ctx.vm(a.vmid());
+            new ContainerLifecycle(ctx.settings(), ctx.hosts()).reset(a, ctx.message());
+            return 0;
+        }
+    }
+
+    @Command(name = "save", description = "save <deploy_id> <checkpoint> <host> <vmid> <host>; stdin: base64 driver message")
+    static final class Save extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "save";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.Save a = VmmArgs.save(argv);
+            ctx.vm(a.vmid());
+            new ContainerLifecycle(ctx.settings(), ctx.hosts()).save(a, ctx.message());
+            return 0;
+        }
+    }
+
+    @Command(name = "restore", description = "restore <checkpoint> <host> <deploy_id> <vmid> <host>; stdin: base64 driver message")
+    static final class Restore extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "restore";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.Restore a = VmmArgs.restore(argv);
+            ctx.vm(a.vmid());
+            DriverMessage m = ctx.message();
+            new ContainerLifecycle(ctx.settings(), ctx.hosts()).restore(a, m);
+            return 0;
+        }
+    }
+
+    @Command(name = "not-supported", description = "what every action lxc_live does not implement answers")
+    static final class NotSupported extends DriverAction {
+        @Parameters(index = "0", arity = "0..1") String what = "this action";
+        @Parameters(index = "1..*", arity = "0..*") List<String> rest = List.of();
+
+        @Override
+        protected String action() {
+            return what;
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            throw new io.onehaul.vmm.ActionFailedException(what + " is not supported by lxc_live");
+        }
+    }
+}

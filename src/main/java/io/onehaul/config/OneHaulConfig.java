@@ -1,0 +1,166 @@
+package io.onehaul.config;
+
+import io.onehaul.opennebula.BadInputException;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Operator settings from {@code /etc/one/onehaul.conf} (or {@code $ONEHAUL_CONF}). Java Properties
+ * syntax; every key has a default so that a missing file means "stock OpenNebula layout".
+ */
+public final class OneHaulConfig {
+    public static final String DEFAULT_PATH = "/etc/one/onehaul.conf";
+
+    private final Properties props;
+    private final Path home;
+
+    private OneHaulConfig(Properties props, Path home) {
+        this.props = props;
+        this.home = home;
+    }
+
+    public static OneHaulConfig load(Map<String, String> env) {
+        Path home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home", "/")));
+        String explicit = env.get("ONEHAUL_CONF");
+        Path file = Path.of(explicit != null && !explicit.isBlank() ? explicit : DEFAULT_PATH);
+        Properties p = new Properties();
+        if (Files.isRegularFile(file)) {
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new BadInputException("cannot read config " + file + ": " + e.getMessage(), e);
+            }
+        } else if (explicit != null && !explicit.isBlank()) {
+            throw new BadInputException("config file " + file + " (ONEHAUL_CONF) does not exist");
+        }
+        return new OneHaulConfig(p, home);
+    }
+
+    public static OneHaulConfig of(Map<String, String> values, Path home) {
+        Properties p = new Properties();
+        p.putAll(values);
+        return new OneHaulConfig(p, home);
+    }
+
+    public String get(String key, String dflt) {
+        String v = props.getProperty(key);
+        return v == null ? dflt : v.trim();
+    }
+
+    public int getInt(String key, int dflt) {
+        String v = get(key, "");
+        if (v.isEmpty()) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new BadInputException("config " + key + " is not a whole number: '" + v + "'");
+        }
+    }
+
+    public boolean getBool(String key, boolean dflt) {
+        String v = get(key, "");
+        if (v.isEmpty()) {
+            return dflt;
+        }
+        return switch (v.toLowerCase()) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new BadInputException("config " + key + " must be true or false: '" + v + "'");
+        };
+    }
+
+    private Path expandHome(String p) {
+        return p.startsWith("~/") ? home.resolve(p.substring(2)) : Path.of(p);
+    }
+
+    public String sshUser() {
+        return get("ssh.user", "oneadmin");
+    }
+
+    public int sshPort() {
+        return getInt("ssh.port", 22);
+    }
+
+    public List<Path> sshIdentities() {
+        List<Path> out = new ArrayList<>();
+        for (String s : get("ssh.identity", "~/.ssh/id_ed25519,~/.ssh/id_rsa").split(",")) {
+            if (!s.isBlank()) {
+                out.add(expandHome(s.trim()));
+            }
+        }
+        return out;
+    }
+
+    public Path sshKnownHosts() {
+        return expandHome(get("ssh.known_hosts", "~/.ssh/known_hosts"));
+    }
+
+    public Duration sshConnectTimeout() {
+        return Duration.ofSeconds(getInt("ssh.connect_timeout_seconds", 10));
+    }
+
+    /** Prefix for privileged host commands, e.g. "sudo -n"; empty when the SSH user is root. */
+    public String sudo() {
+        return get("host.sudo", "sudo -n");
+    }
+
+    /** LXC path on hosts; empty means LXC's own default (what OpenNebula's IM probes look at). */
+    public String lxcPath() {
+        return get("lxc.path", "");
+    }
+
+    public String datastoreLocation() {
+        return get("datastore.location", "/var/lib/one/datastores");
+    }
+
+    /** Extra environment for every CRIU run (e.g. CRIU_FAULT=130 on VMs without hw breakpoints). */
+    public Map<String, String> criuEnv() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String pair : get("criu.env", "").split("\\s+")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || !pair.substring(0, eq).matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new BadInputException("config criu.env: '" + pair + "' is not KEY=VALUE");
+            }
+            env.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return env;
+    }
+
+    public Duration startTimeout() {
+        return Duration.ofSeconds(getInt("timeout.start_seconds", 30));
+    }
+
+    public Duration stopTimeout() {
+        return Duration.ofSeconds(getInt("timeout.stop_seconds", 60));
+    }
+
+    public Duration checkpointTimeout() {
+        return Duration.ofSeconds(getInt("timeout.checkpoint_seconds", 300));
+    }
+
+    public String logDir() {
+        return get("log.dir", "/var/log/one");
+    }
+
+    public String lxcInclude() {
+        return get("lxc.include", "/usr/share/lxc/config/common.conf");
+    }
+
+    public boolean privilegedContainers() {
+        return getBool("container.privileged", true);
+    }
+}

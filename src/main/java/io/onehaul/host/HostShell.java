@@ -1,0 +1,37 @@
+package io.onehaul.host;
+
+import java.time.Duration;
+
+/**
+ * Port: run a shell command on one host. The command is a complete POSIX shell line whose
+ * variable parts were quoted with {@link Shell}; adapters add privilege (sudo) only where asked.
+ */
+public interface HostShell extends AutoCloseable {
+    String host();
+
+    CommandResult run(String command, byte[] stdin, Duration timeout);
+
+    default CommandResult run(String command, Duration timeout) {
+        return run(command, null, timeout);
+    }
+
+    /** Runs and throws {@link HostException} with the command's own reason when it fails. */
+    default CommandResult check(String what, String command, Duration timeout) {
+        CommandResult r = run(command, timeout);
+        if (!r.ok()) {
+            throw new HostException(host(), what + " failed: " + r.reason());
+        }
+        return r;
+    }
+
+    /** Writes a file on the host (parent directories must exist). */
+    default void writeFile(String path, byte[] content, Duration timeout) {
+        CommandResult r = run("cat > " + Shell.quote(path), content, timeout);
+        if (!r.ok()) {
+            throw new HostException(host(), "writing " + path + " failed: " + r.reason());
+        }
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,152 @@
+package io.onehaul.host;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
+import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+
+/**
+ * {@link HostShell} over SSH (SSHJ). Host keys are verified against a known_hosts file and an
+ * unknown or changed key is refused: we never accept-all. One connection per shell, one session
+ * per command.
+ */
+public final class SshHostShell implements HostShell {
+    private final String host;
+    private final SSHClient ssh;
+    private final String sudo;
+
+    private SshHostShell(String host, SSHClient ssh, String sudo) {
+        this.host = host;
+        this.ssh = ssh;
+        this.sudo = sudo;
+    }
+
+    public record Settings(String user, int port, List<Path> identities, Path knownHosts,
+                           Duration connectTimeout, String sudo) {}
+
+    public static HostShellFactory factory(Settings s) {
+        return host -> connect(host, s);
+    }
+
+    public static SshHostShell connect(String host, Settings s) {
+        if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9_.:\\[\\]-]+") || host.startsWith("-")) {
+            throw new HostException(String.valueOf(host), "not a valid host name");
+        }
+        if (!Files.isReadable(s.knownHosts())) {
+            throw new HostException(host, "known_hosts file " + s.knownHosts()
+                    + " is missing: host keys must be verified (add the host with ssh-keyscan after checking it)");
+        }
+        SSHClient ssh = new SSHClient();
+        try {
+            ssh.addHostKeyVerifier(new OpenSSHKnownHosts(s.knownHosts().toFile()));
+            ssh.setConnectTimeout((int) s.connectTimeout().toMillis());
+            ssh.setTimeout((int) Math.max(s.connectTimeout().toMillis(), 10_000));
+            ssh.connect(host, s.port());
+            List<KeyProvider> keys = new ArrayList<>();
+            for (Path id : s.identities()) {
+                if (Files.isReadable(id)) {
+                    keys.add(ssh.loadKeys(id.toString()));
+                }
+            }
+            if (keys.isEmpty()) {
+                throw new HostException(host, "no readable SSH identity among " + s.identities());
+            }
+            ssh.authPublickey(s.user(), keys);
+            ssh.getConnection().getKeepAlive().setKeepAliveInterval(5);
+            return new SshHostShell(host, ssh, s.sudo());
+        } catch (HostException e) {
+            closeQuietly(ssh);
+            throw e;
+        } catch (IOException e) {
+            closeQuietly(ssh);
+            throw new HostException(host, "SSH connection failed: " + describe(e), e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        if (m != null && m.contains("Could not verify")) {
+            return "host key not trusted (not in known_hosts, or changed): " + m;
+        }
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public String host() {
+        return host;
+    }
+
+    @Override
+    public CommandResult run(String command, byte[] stdin, Duration timeout) {
+        String line = sudo.isBlank() ? command : sudo + " sh -c " + Shell.quote(command);
+        long start = System.nanoTime();
+        try (Session session = ssh.startSession()) {
+            Session.Command cmd = session.exec(line);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            Thread tOut = pump(cmd.getInputStream(), out);
+            Thread tErr = pump(cmd.getErrorStream(), err);
+            try (OutputStream in = cmd.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin);
+                }
+            }
+            cmd.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Integer exit = cmd.getExitStatus();
+            if (exit == null) {
+                cmd.close();
+                tOut.join(1000);
+                tErr.join(1000);
+                return new CommandResult(124, out.toString(StandardCharsets.UTF_8),
+                        err.toString(StandardCharsets.UTF_8) + "\ntimed out after " + timeout.toSeconds() + " s",
+                        Duration.ofNanos(System.nanoTime() - start));
+            }
+            tOut.join(5000);
+            tErr.join(5000);
+            return new CommandResult(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                    Duration.ofNanos(System.nanoTime() - start));
+        } catch (IOException e) {
+            throw new HostException(host, "SSH command failed: " + describe(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostException(host, "interrupted", e);
+        }
+    }
+
+    private static Thread pump(InputStream in, ByteArrayOutputStream sink) {
+        Thread t = new Thread(() -> {
+            try {
+                in.transferTo(sink);
+            } catch (IOException ignored) {
+                // the channel closed; what was read is kept
+            }
+        }, "ssh-pump");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(ssh);
+    }
+
+    private static void closeQuietly(SSHClient ssh) {
+        try {
+            ssh.disconnect();
+        } catch (IOException ignored) {
+            // nothing to do on a connection we are dropping
+        }
+    }
+}

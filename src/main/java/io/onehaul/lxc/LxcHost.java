@@ -1,0 +1,182 @@
+package io.onehaul.lxc;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import io.onehaul.opennebula.Names;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * LXC on one host, through plain lxc-* commands over a {@link HostShell} (hosts need no JVM).
+ * Every variable word is quoted; container names were validated by {@link Names#deployId}.
+ */
+public final class LxcHost {
+    static final Duration QUICK = Duration.ofSeconds(30);
+    /** Written next to the LXC config so that shutdown/save find the VM folder to release. */
+    static final String SYSDIR_FILE = "onehaul.sysdir";
+
+    private final HostShell shell;
+    private final String configuredLxcPath;
+    private String lxcPath;
+
+    public LxcHost(HostShell shell, String configuredLxcPath) {
+        this.shell = shell;
+        this.configuredLxcPath = configuredLxcPath == null ? "" : configuredLxcPath;
+    }
+
+    public HostShell shell() {
+        return shell;
+    }
+
+    public String host() {
+        return shell.host();
+    }
+
+    /** The lxcpath in use on the host: configured, or LXC's default there. */
+    public String lxcPath() {
+        if (lxcPath == null) {
+            lxcPath = configuredLxcPath.isBlank()
+                    ? shell.check("reading lxc.lxcpath", "lxc-config lxc.lxcpath", QUICK).stdout().strip()
+                    : configuredLxcPath;
+            Names.absolutePath(lxcPath, "lxcpath on " + host());
+        }
+        return lxcPath;
+    }
+
+    private String p() {
+        return "-P " + Shell.quote(lxcPath());
+    }
+
+    public String containerDir(String name) {
+        return lxcPath() + "/" + Names.deployId(name);
+    }
+
+    public ContainerState state(String name) {
+        CommandResult r = shell.run("test -f " + Shell.quote(containerDir(name) + "/config") + " || { echo UNDEFINED; exit 0; }; "
+                + "lxc-info " + p() + " -n " + Shell.quote(name) + " -s -H", QUICK);
+        if (!r.ok()) {
+            throw new HostException(host(), "lxc-info " + name + " failed: " + r.reason());
+        }
+        return ContainerState.parse(r.stdout());
+    }
+
+    /** Host facts a deploy needs: cgroup version and the kind of each disk file in the VM folder. */
+    public Map<String, DiskPlan.Kind> probeDisks(String sysdir, List<String> files) {
+        StringBuilder cmd = new StringBuilder("cd " + Shell.quote(sysdir) + " || exit 3; ");
+        for (String f : files) {
+            String q = Shell.quote(f);
+            cmd.append("if [ -d ").append(q).append(" ]; then echo ").append(q).append(" DIR; elif [ -f ").append(q)
+                    .append(" ]; then echo ").append(q).append(" FILE; else echo ").append(q).append(" MISSING; fi; ");
+        }
+        CommandResult r = shell.run(cmd.toString(), QUICK);
+        if (r.exitCode() == 3) {
+            throw new HostException(host(), "VM folder " + sysdir + " does not exist on the host");
+        }
+        if (!r.ok()) {
+            throw new HostException(host(), "inspecting " + sysdir + " failed: " + r.reason());
+        }
+        Map<String, DiskPlan.Kind> kinds = new LinkedHashMap<>();
+        r.stdout().lines().map(l -> l.split(" ")).filter(a -> a.length == 2)
+                .forEach(a -> kinds.put(a[0], DiskPlan.Kind.valueOf(a[1])));
+        return kinds;
+    }
+
+    public boolean cgroupV2() {
+        return shell.check("reading the cgroup layout", "stat -fc %T /sys/fs/cgroup", QUICK).stdout().strip()
+                .equals("cgroup2fs");
+    }
+
+    /** Loop-mounts images and writes generated context files; already-mounted points are kept. */
+    public void mountDisks(List<PreparedDisk> disks, String contextSh) {
+        List<String> steps = new ArrayList<>();
+        for (PreparedDisk d : disks) {
+            String mp = Shell.quote(d.hostPath());
+            if (d.loopMount()) {
+                steps.add("mkdir -p " + mp + " && { mountpoint -q " + mp + " || mount -o loop" + (d.readOnly() ? ",ro" : "")
+                        + " " + Shell.quote(d.source()) + " " + mp + "; }");
+            } else if (d.generatedContext()) {
+                steps.add("mkdir -p " + mp);
+            }
+        }
+        if (!steps.isEmpty()) {
+            shell.check("mounting the VM's disks", "set -e; " + String.join("; ", steps), QUICK);
+        }
+        for (PreparedDisk d : disks) {
+            if (d.generatedContext()) {
+                shell.writeFile(d.hostPath() + "/context.sh", contextSh.getBytes(StandardCharsets.UTF_8), QUICK);
+            }
+        }
+    }
+
+    /** Unmounts whatever is mounted below {@code sysdir/mapper}, deepest first. Idempotent. */
+    public void unmountDisks(String sysdir) {
+        String prefix = Shell.quote(sysdir + "/mapper/");
+        shell.check("unmounting the VM's disks",
+                "awk -v p=" + prefix + " 'index($2,p)==1 {print $2}' /proc/mounts | sort -r | "
+                        + "while read -r m; do umount \"$m\" 2>/dev/null || umount -l \"$m\"; done", QUICK);
+    }
+
+    public void define(String name, String config, String sysdir) {
+        String dir = containerDir(name);
+        shell.check("creating the container folder", "mkdir -p " + Shell.quote(dir), QUICK);
+        shell.writeFile(dir + "/config", config.getBytes(StandardCharsets.UTF_8), QUICK);
+        shell.writeFile(dir + "/" + SYSDIR_FILE, (sysdir + "\n").getBytes(StandardCharsets.UTF_8), QUICK);
+    }
+
+    /** The VM folder recorded at deploy/restore, or empty if the container is not defined here. */
+    public String recordedSysdir(String name) {
+        CommandResult r = shell.run("cat " + Shell.quote(containerDir(name) + "/" + SYSDIR_FILE) + " 2>/dev/null", QUICK);
+        return r.ok() ? r.stdout().strip() : "";
+    }
+
+    /** Removes the container definition only (config and logs); disks live in the datastore. */
+    public void undefine(String name) {
+        shell.check("removing the container definition", "rm -rf " + Shell.quote(containerDir(name)), QUICK);
+    }
+
+    public void start(String name, Duration timeout) {
+        String n = Shell.quote(name);
+        CommandResult r = shell.run("lxc-start " + p() + " -n " + n + " && lxc-wait " + p() + " -n " + n
+                + " -s RUNNING -t " + timeout.toSeconds(), timeout.plusSeconds(10));
+        if (!r.ok()) {
+            throw new HostException(host(), "lxc-start " + name + " failed: " + r.reason() + lastLxcLogError(name));
+        }
+        confirmRunning(name);
+    }
+
+    /** A container that dies right after starting reports RUNNING for a moment: look again. */
+    public void confirmRunning(String name) {
+        CommandResult r = shell.run("sleep 1; lxc-info " + p() + " -n " + Shell.quote(name) + " -s -H", QUICK);
+        if (!r.ok() || !r.stdout().strip().equals("RUNNING")) {
+            throw new HostException(host(), name + " did not stay RUNNING (state " + r.stdout().strip() + ")"
+                    + lastLxcLogError(name));
+        }
+    }
+
+    public void stop(String name, boolean kill, Duration timeout) {
+        String cmd = "lxc-stop " + p() + " -n " + Shell.quote(name) + (kill ? " -k" : " -t " + timeout.toSeconds());
+        CommandResult r = shell.run(cmd, timeout.plusSeconds(10));
+        if (!r.ok() && state(name) != ContainerState.STOPPED) {
+            throw new HostException(host(), "lxc-stop " + name + " failed: " + r.reason());
+        }
+    }
+
+    public void reboot(String name, Duration timeout) {
+        shell.check("lxc-stop --reboot " + name, "lxc-stop " + p() + " -n " + Shell.quote(name) + " -r -t "
+                + timeout.toSeconds(), timeout.plusSeconds(10));
+        confirmRunning(name);
+    }
+
+    private String lastLxcLogError(String name) {
+        CommandResult r = shell.run("tail -n 50 " + Shell.quote("/var/log/lxc/" + name + ".log")
+                + " 2>/dev/null | grep -E 'ERROR|error' | tail -n 1", QUICK);
+        String line = r.stdout().strip();
+        return line.isEmpty() ? "" : " (lxc log: " + line + ")";
+    }
+}

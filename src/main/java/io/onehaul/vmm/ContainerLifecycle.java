@@ -1,0 +1,254 @@
+package io.onehaul.vmm;
+
+import io.onehaul.criu.Checkpointer;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.HostShellFactory;
+import io.onehaul.lxc.ContainerState;
+import io.onehaul.lxc.DiskPlan;
+import io.onehaul.lxc.LxcConfigRenderer;
+import io.onehaul.lxc.LxcHost;
+import io.onehaul.lxc.PreparedDisk;
+import io.onehaul.opennebula.BadInputException;
+import io.onehaul.opennebula.DriverMessage;
+import io.onehaul.opennebula.HistoryRecord;
+import io.onehaul.opennebula.Names;
+import io.onehaul.opennebula.VmXml;
+import io.onehaul.opennebula.VmmArgs;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lxc_live lifecycle actions other than migrate. Each is safe to run again after a failure or a
+ * retry by oned: it looks at what the host has first, and on failure it removes what it had made.
+ */
+public final class ContainerLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(ContainerLifecycle.class);
+
+    private final DriverSettings settings;
+    private final HostShellFactory hosts;
+
+    public ContainerLifecycle(DriverSettings settings, HostShellFactory hosts) {
+        this.settings = settings;
+        this.hosts = hosts;
+    }
+
+    /** deploy: returns the deploy id (container name) oned stores. */
+    public String deploy(VmmArgs.Deploy args, VmXml vm) {
+        requireSameVm(args.vmid(), vm);
+        HistoryRecord h = vm.currentHistory()
+                .orElseThrow(() -> new BadInputException("deployment VM XML has no HISTORY record"));
+        if (!h.hostname().equals(args.host())) {
+            throw new BadInputException("deploy: VM history names host " + h.hostname() + ", argv names " + args.host());
+        }
+        String name = containerName(vm);
+        String sysdir = settings.sysdir(h.datastoreId(), vm.id());
+        try (HostShell sh = hosts.open(args.host())) {
+            LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            ContainerState state = lxc.state(name);
+            if (state == ContainerState.RUNNING) {
+                if (sysdir.equals(lxc.recordedSysdir(name))) {
+                    log.info("{} is already running on {} from {}: nothing to do", name, args.host(), sysdir);
+                    return name;
+                }
+                throw new ActionFailedException("a container named " + name + " is already running on " + args.host()
+                        + " from another folder (" + lxc.recordedSysdir(name) + ")");
+            }
+            if (state != ContainerState.UNDEFINED) {
+                log.info("{} is defined on {} but {}: starting from a clean slate", name, args.host(), state);
+                release(lxc, name, sysdir, true);
+            }
+            List<PreparedDisk> disks = prepare(lxc, vm, name, sysdir);
+            try {
+                log.info("starting {} on {}", name, args.host());
+                lxc.start(name, settings.startTimeout());
+            } catch (RuntimeException e) {
+                release(lxc, name, sysdir, true);
+                throw e;
+            }
+            log.info("{} is running on {} (rootfs {})", name, args.host(), rootDescription(disks));
+            return name;
+        }
+    }
+
+    /** shutdown (kill=false) and cancel (kill=true): the container is gone, its datastore folder stays. */
+    public void stop(VmmArgs.OnContainer args, DriverMessage msg, boolean kill) {
+        requireSameVm(args.vmid(), msg.vm());
+        try (HostShell sh = hosts.open(args.host())) {
+            LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            String name = args.deployId();
+            ContainerState state = lxc.state(name);
+            String sysdir = sysdirOnHost(lxc, name, msg);
+            if (state == ContainerState.UNDEFINED) {
+                log.info("{} is not defined on {}: already stopped", name, args.host());
+            } else if (state != ContainerState.STOPPED) {
+                log.info("{} {} on {}", kill ? "killing" : "stopping", name, args.host());
+                lxc.stop(name, kill, settings.stopTimeout());
+            }
+            release(lxc, name, sysdir, false);
+            log.info("{} stopped and removed from {}; datastore folder {} kept", name, args.host(), sysdir);
+        }
+    }
+
+    public void reboot(VmmArgs.OnContainer args, DriverMessage msg) {
+        requireSameVm(args.vmid(), msg.vm());
+        try (HostShell sh = hosts.open(args.host())) {
+            LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            requireRunning(lxc, args.deployId());
+            log.info("rebooting {} on {}", args.deployId(), args.host());
+            lxc.reboot(args.deployId(), settings.stopTimeout());
+        }
+    }
+
+    /** reset: a hard stop and a fresh start from the same config. */
+    public void reset(VmmArgs.OnContainer args, DriverMessage msg) {
+        requireSameVm(args.vmid(), msg.vm());
+        try (HostShell sh = hosts.open(args.host())) {
+            LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            ContainerState state = lxc.state(args.deployId());
+            if (state == ContainerState.UNDEFINED) {
+                throw new ActionFailedException(args.deployId() + " is not defined on " + args.host());
+            }
+            log.info("resetting {} on {}", args.deployId(), args.host());
+            if (state != ContainerState.STOPPED) {
+                lxc.stop(args.deployId(), true, settings.stopTimeout());
+            }
+            lxc.start(args.deployId(), settings.startTimeout());
+        }
+    }
+
+    /** save: CRIU checkpoint into the checkpoint path; the container stops and its mounts are released. */
+    public void save(VmmArgs.Save args, DriverMessage msg) {
+        requireSameVm(args.vmid(), msg.vm());
+        try (HostShell sh = hosts.open(args.host())) {
+            LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            Checkpointer criu = new Checkpointer(lxc, settings.criu(), settings.checkpointTimeout());
+            String name = args.deployId();
+            ContainerState state = lxc.state(name);
+            String sysdir = sysdirOnHost(lxc, name, msg);
+            if (state == ContainerState.RUNNING) {
+                log.info("checkpointing {} on {} into {}", name, args.host(), args.checkpointFile());
+                var took = criu.dumpAndStop(name, args.checkpointFile());
+                log.info("checkpoint of {} done in {} ms; container stopped", name, took.toMillis());
+            } else if ((state == ContainerState.STOPPED || state == ContainerState.UNDEFINED)
+                    && criu.isComplete(args.checkpointFile())) {
+                log.info("{} is already saved in {}", name, args.checkpointFile());
+            } else {
+                throw new ActionFailedException(name + " on " + args.host() + " is " + state
+                        + " and there is no complete checkpoint in " + args.checkpointFile());
+            }
+            release(lxc, name, sysdir, false);
+        }
+    }
+
+    /** restore: the container comes back from the checkpoint with its processes, on this host. */
+    public void restore(VmmArgs.Restore args, DriverMessage msg) {
+        VmXml vm = msg.vm();
+        requireSameVm(args.vmid(), vm);
+        String name = args.deployId();
+        String sysdir = parentOf(args.checkpointFile());
+        try (HostShell sh = hosts.open(args.host())) {
+            LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            Checkpointer criu = new Checkpointer(lxc, settings.criu(), settings.checkpointTimeout());
+            ContainerState state = lxc.state(name);
+            if (state == ContainerState.RUNNING && sysdir.equals(lxc.recordedSysdir(name))) {
+                log.info("{} is already running on {}: nothing to restore", name, args.host());
+                return;
+            }
+            if (state == ContainerState.RUNNING) {
+                throw new ActionFailedException("a container named " + name + " is already running on " + args.host());
+            }
+            if (!criu.isComplete(args.checkpointFile())) {
+                throw new ActionFailedException("no complete checkpoint in " + args.checkpointFile() + " on " + args.host());
+            }
+            if (state != ContainerState.UNDEFINED) {
+                release(lxc, name, sysdir, true);
+            }
+            prepare(lxc, vm, name, sysdir);
+            try {
+                log.info("restoring {} on {} from {}", name, args.host(), args.checkpointFile());
+                var took = criu.restore(name, args.checkpointFile());
+                lxc.confirmRunning(name);
+                log.info("{} restored and running on {} ({} ms)", name, args.host(), took.toMillis());
+            } catch (RuntimeException e) {
+                release(lxc, name, sysdir, true);
+                throw e;
+            }
+        }
+    }
+
+    /** Mounts the disks and defines the container from the VM template. */
+    List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
+        Map<String, DiskPlan.Kind> kinds = lxc.probeDisks(sysdir, DiskPlan.filesToProbe(vm));
+        List<PreparedDisk> disks = DiskPlan.plan(vm, sysdir, kinds);
+        String config = LxcConfigRenderer.render(vm, name, disks, new LxcConfigRenderer.Options(
+                settings.lxcInclude(), lxc.cgroupV2(), settings.privileged(), "/var/log/lxc/" + name + ".log"));
+        try {
+            lxc.mountDisks(disks, ContextScript.render(vm.context()));
+            lxc.define(name, config, sysdir);
+        } catch (RuntimeException e) {
+            release(lxc, name, sysdir, true);
+            throw e;
+        }
+        return disks;
+    }
+
+    /** Stops (if asked), unmounts and undefines; used for cleanup, so it tries every step. */
+    private void release(LxcHost lxc, String name, String sysdir, boolean killFirst) {
+        if (killFirst) {
+            try {
+                ContainerState s = lxc.state(name);
+                if (s != ContainerState.UNDEFINED && s != ContainerState.STOPPED) {
+                    lxc.stop(name, true, settings.stopTimeout());
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not stop {} during cleanup: {}", name, e.getMessage());
+            }
+        }
+        if (!sysdir.isEmpty()) {
+            lxc.unmountDisks(sysdir);
+        }
+        lxc.undefine(name);
+    }
+
+    private String sysdirOnHost(LxcHost lxc, String name, DriverMessage msg) {
+        String recorded = lxc.recordedSysdir(name);
+        if (!recorded.isEmpty()) {
+            return Names.absolutePath(recorded, "recorded VM folder");
+        }
+        return msg.datastore().map(ds -> settings.sysdir(ds.id(), msg.vm().id())).orElse("");
+    }
+
+    private static void requireRunning(LxcHost lxc, String name) {
+        ContainerState s = lxc.state(name);
+        if (s != ContainerState.RUNNING) {
+            throw new ActionFailedException(name + " is " + s + " on " + lxc.host() + ", not RUNNING");
+        }
+    }
+
+    static String containerName(VmXml vm) {
+        String id = vm.deployId();
+        return id.isEmpty() ? "one-" + vm.id() : Names.deployId(id);
+    }
+
+    static void requireSameVm(int argvVmid, VmXml vm) {
+        if (vm.id() != argvVmid) {
+            throw new BadInputException("argv names VM " + argvVmid + " but stdin describes VM " + vm.id());
+        }
+    }
+
+    private static String parentOf(String path) {
+        int i = path.lastIndexOf('/');
+        if (i <= 0) {
+            throw new BadInputException("checkpoint path '" + path + "' has no parent folder");
+        }
+        return path.substring(0, i);
+    }
+
+    private static String rootDescription(List<PreparedDisk> disks) {
+        return disks.stream().filter(d -> d.role() == PreparedDisk.Role.ROOT).findFirst()
+                .map(d -> d.loopMount() ? "image " + d.source() + " loop-mounted" : "folder " + d.source())
+                .orElse("?");
+    }
+}
