@@ -1,0 +1,119 @@
+package io.onehaul.lxc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.onehaul.opennebula.BadInputException;
+import io.onehaul.opennebula.VmXml;
+import io.onehaul.testsupport.Fixtures;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The LXC config lxc_live writes is one CRIU can checkpoint and restore (shared notes). */
+class LxcConfigRendererTest {
+    static final String SYSDIR = "/var/lib/one/datastores/100/3";
+    static final LxcConfigRenderer.Options OPTS =
+            new LxcConfigRenderer.Options("/usr/share/lxc/config/common.conf", true, true, "/var/log/lxc/one-3.log");
+
+    static VmXml fixtureVm() {
+        return VmXml.parse(Fixtures.text("0004-vmm-deploy.stdin.xml"));
+    }
+
+    static VmXml vm(String templateExtra, String userTemplate) {
+        return VmXml.parse("<VM><ID>7</ID><NAME>web 1</NAME><DEPLOY_ID/><TEMPLATE><CPU>0.5</CPU><MEMORY>128</MEMORY>"
+                + "<DISK><DISK_ID>0</DISK_ID><TYPE>FILE</TYPE></DISK>" + templateExtra + "</TEMPLATE><USER_TEMPLATE>"
+                + userTemplate + "</USER_TEMPLATE><HISTORY_RECORDS><HISTORY><SEQ>0</SEQ><HOSTNAME>h1</HOSTNAME>"
+                + "<DS_ID>0</DS_ID></HISTORY></HISTORY_RECORDS></VM>");
+    }
+
+    @Test
+    void image_disks_are_loop_mounted_and_folders_used_as_they_are() {
+        List<PreparedDisk> disks = DiskPlan.plan(fixtureVm(), SYSDIR,
+                Map.of("disk.0", DiskPlan.Kind.FILE, "disk.1", DiskPlan.Kind.DIR, "disk.2", DiskPlan.Kind.FILE));
+        assertEquals(3, disks.size());
+        PreparedDisk root = disks.get(0);
+        assertEquals(PreparedDisk.Role.ROOT, root.role());
+        assertTrue(root.loopMount());
+        assertEquals(SYSDIR + "/mapper/disk.0", root.hostPath());
+        assertFalse(disks.get(1).loopMount());
+        assertEquals("media/one-disk.1", disks.get(1).containerPath());
+        assertEquals(PreparedDisk.Role.CONTEXT, disks.get(2).role());
+        assertTrue(disks.get(2).readOnly());
+    }
+
+    @Test
+    void without_the_context_iso_the_driver_writes_its_own_context_folder() {
+        List<PreparedDisk> disks = DiskPlan.plan(fixtureVm(), SYSDIR,
+                Map.of("disk.0", DiskPlan.Kind.DIR, "disk.1", DiskPlan.Kind.DIR));
+        PreparedDisk ctx = disks.get(disks.size() - 1);
+        assertTrue(ctx.generatedContext());
+        assertEquals(SYSDIR + "/context", ctx.hostPath());
+    }
+
+    @Test
+    void a_missing_root_disk_is_reported_before_anything_is_mounted() {
+        assertThrows(BadInputException.class, () -> DiskPlan.plan(fixtureVm(), SYSDIR, Map.of()));
+    }
+
+    @Test
+    void config_has_no_tty_console_or_apparmor_and_points_at_the_rootfs() {
+        VmXml vm = fixtureVm();
+        String conf = LxcConfigRenderer.render(vm, "one-3",
+                DiskPlan.plan(vm, SYSDIR, Map.of("disk.0", DiskPlan.Kind.FILE, "disk.1", DiskPlan.Kind.FILE)), OPTS);
+        assertTrue(conf.contains("lxc.tty.max = 0\n"));
+        assertTrue(conf.contains("lxc.console.path = none\n"));
+        assertFalse(conf.contains("apparmor"));
+        assertTrue(conf.contains("lxc.rootfs.path = dir:" + SYSDIR + "/mapper/disk.0\n"));
+        assertTrue(conf.contains("lxc.cgroup2.memory.max = 64M\n"));
+        assertTrue(conf.contains("lxc.cgroup2.cpu.weight = 10\n"));
+        assertTrue(conf.contains("lxc.mount.entry = " + SYSDIR + "/context context none ro,bind,create=dir,optional 0 0"));
+        assertFalse(conf.contains("lxc.idmap"));
+    }
+
+    @Test
+    void nics_become_veths_on_their_bridge_with_mac_name_and_address() {
+        VmXml vm = vm("<NIC><NIC_ID>0</NIC_ID><BRIDGE>onebr0</BRIDGE><MAC>02:00:0a:e8:01:02</MAC><IP>10.232.1.2</IP>"
+                + "<TARGET>one-7-0</TARGET></NIC><CONTEXT><ETH0_MASK>255.255.0.0</ETH0_MASK></CONTEXT>", "");
+        String conf = LxcConfigRenderer.render(vm, "one-7", DiskPlan.plan(vm, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR)), OPTS);
+        assertTrue(conf.contains("lxc.net.0.type = veth\nlxc.net.0.link = onebr0\nlxc.net.0.flags = up\n"));
+        assertTrue(conf.contains("lxc.net.0.hwaddr = 02:00:0a:e8:01:02\n"));
+        assertTrue(conf.contains("lxc.net.0.veth.pair = one-7-0\n"));
+        assertTrue(conf.contains("lxc.net.0.ipv4.address = 10.232.1.2/16\n"));
+        assertTrue(conf.contains("lxc.uts.name = web-1\n"));
+    }
+
+    @Test
+    void raw_lxc_lines_cannot_bring_back_what_breaks_criu() {
+        VmXml vm = vm("<RAW><TYPE>lxc</TYPE><DATA>lxc.apparmor.profile = generated\nlxc.tty.max = 4\nlxc.environment = A=1</DATA></RAW>", "");
+        String conf = LxcConfigRenderer.render(vm, "one-7", DiskPlan.plan(vm, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR)), OPTS);
+        assertFalse(conf.contains("lxc.apparmor.profile = generated"));
+        assertFalse(conf.contains("lxc.tty.max = 4"));
+        assertTrue(conf.contains("lxc.environment = A=1\n"));
+    }
+
+    @Test
+    void hostile_template_values_are_refused_not_written() {
+        VmXml badBridge = vm("<NIC><NIC_ID>0</NIC_ID><BRIDGE>br0\nlxc.hook.pre-start = /bin/evil</BRIDGE></NIC>", "");
+        assertThrows(BadInputException.class, () -> LxcConfigRenderer.render(badBridge, "one-7",
+                DiskPlan.plan(badBridge, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR)), OPTS));
+        VmXml badInit = vm("", "<LXC_INIT_CMD>/bin/sh\nlxc.hook.start=/bin/evil</LXC_INIT_CMD>");
+        assertThrows(BadInputException.class, () -> LxcConfigRenderer.render(badInit, "one-7",
+                DiskPlan.plan(badInit, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR)), OPTS));
+        VmXml badTarget = vm("<DISK><DISK_ID>1</DISK_ID><TARGET>/../../etc</TARGET></DISK>", "");
+        assertThrows(BadInputException.class, () -> DiskPlan.plan(badTarget, "/ds/0/7",
+                Map.of("disk.0", DiskPlan.Kind.DIR, "disk.1", DiskPlan.Kind.DIR)));
+    }
+
+    @Test
+    void init_command_comes_from_the_user_template_or_defaults_to_sbin_init() {
+        VmXml plain = vm("", "");
+        VmXml custom = vm("", "<LXC_INIT_CMD>/sbin/onehaul-counter</LXC_INIT_CMD>");
+        assertTrue(LxcConfigRenderer.render(plain, "one-7", DiskPlan.plan(plain, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR)), OPTS)
+                .contains("lxc.init.cmd = /sbin/init\n"));
+        assertTrue(LxcConfigRenderer.render(custom, "one-7", DiskPlan.plan(custom, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR)), OPTS)
+                .contains("lxc.init.cmd = /sbin/onehaul-counter\n"));
+    }
+}
