@@ -1,0 +1,92 @@
+package io.onehaul.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plays one_vmm_exec for lxc_live's local actions (reference §1.5, §10.2): the shim in
+ * remotes/vmm/lxc_live is started through {@code /bin/sh -c} with the step parameters single-quoted
+ * and {@code <vmid> <host>} appended unquoted, cwd = the front-end's var folder, and the document on
+ * stdin as strict base64 on one line without a newline.
+ */
+public final class DriverHarness {
+    private final Path work;
+    private final Path launcher;
+    private final Path config;
+
+    public DriverHarness(Path work, Map<String, String> configValues) {
+        this.work = work;
+        try {
+            Files.createDirectories(work.resolve("log"));
+            this.launcher = writeLauncher(work);
+            this.config = work.resolve("onehaul.conf");
+            StringBuilder sb = new StringBuilder();
+            sb.append("log.dir = ").append(work.resolve("log")).append('\n');
+            configValues.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
+            Files.writeString(config, sb.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The config a harness for the test bed uses: root over SSH with the test bed's keys. */
+    public static DriverHarness forTestBed(TestBed tb, Path work) {
+        return new DriverHarness(work, Map.of(
+                "ssh.user", "root",
+                "ssh.identity", tb.frontendKey().toString(),
+                "ssh.known_hosts", tb.knownHosts().toString(),
+                "host.sudo", "",
+                "criu.env", tb.value("TB_CRIU_ENV"),
+                "timeout.stop_seconds", "5"));
+    }
+
+    public Path logDir() {
+        return work.resolve("log");
+    }
+
+    /** Runs a VMM action as one_vmm_exec does for a local action. */
+    public Proc.Result vmm(String action, List<String> params, int vmid, String host, String stdinXml) {
+        return run("vmm/lxc_live/" + action, params, vmid + " " + host, encode(stdinXml));
+    }
+
+    /** Same, with stdin given byte for byte (for malformed-input tests). */
+    public Proc.Result vmmRaw(String action, List<String> params, String appended, byte[] stdin) {
+        return run("vmm/lxc_live/" + action, params, appended, stdin);
+    }
+
+    private Proc.Result run(String script, List<String> params, String appended, byte[] stdin) {
+        StringBuilder cmd = new StringBuilder(Repo.root().resolve("remotes").resolve(script).toString());
+        for (String p : params) {
+            cmd.append(" '").append(p.replace("'", "'\\''")).append("'");
+        }
+        if (!appended.isEmpty()) {
+            cmd.append(' ').append(appended);
+        }
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", cmd.toString()));
+        return Proc.run(argv, work, Map.of("ONEHAUL_BIN", launcher.toString(), "ONEHAUL_CONF", config.toString()),
+                stdin, 600);
+    }
+
+    public static byte[] encode(String xml) {
+        return Base64.getEncoder().encode(xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A launcher that runs the freshly compiled classes: tests run before the jar is packaged. */
+    private static Path writeLauncher(Path work) throws IOException {
+        Path target = Repo.root().resolve("target");
+        String cp = target.resolve("classes") + ":" + Files.readString(target.resolve("runtime-classpath.txt")).strip();
+        Path l = work.resolve("onehaul");
+        Files.writeString(l, "#!/bin/sh\nexec java -XX:TieredStopAtLevel=1 -Xshare:auto -cp '" + cp
+                + "' io.onehaul.cli.OneHaul \"$@\"\n");
+        Files.setPosixFilePermissions(l, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return l;
+    }
+}
