@@ -1,0 +1,673 @@
+#!/usr/bin/env bash
+#
+# install.sh: install (or remove) OneHaul on an OpenNebula front-end.
+#
+# OneHaul adds the VMM driver "lxc_live" (LXC containers live-migrated with CRIU).
+# Run `install.sh --help` for the options. Everything this script creates is
+# recorded in <root>/usr/lib/one/onehaul/install-manifest, so that
+# `install.sh --uninstall` removes exactly that (and nothing the operator changed).
+#
+set -euo pipefail
+
+PROG=${0##*/}
+SCRIPT_DIR=$(CDPATH='' cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+
+MARK_BEGIN='# BEGIN OneHaul (managed by install.sh)'
+MARK_END='# END OneHaul'
+VMM_NAME=lxc_live
+LOCAL_ACTIONS=deploy,shutdown,cancel,reboot,reset,save,restore,migrate,attach_disk,detach_disk,attach_nic,detach_nic,prereconfigure,reconfigure,snapshot_create,snapshot_revert,snapshot_delete,resize,resize_disk,exec,exec_cancel
+
+# Paths on the target system (prefixed with the --root directory when installing).
+LIB_REL=/usr/lib/one/onehaul
+BIN_REL=$LIB_REL/bin/onehaul
+JAR_REL=$LIB_REL/onehaul.jar
+MANIFEST_REL=$LIB_REL/install-manifest
+REMOTES_REL=/var/lib/one/remotes
+VMM_REL=$REMOTES_REL/vmm/$VMM_NAME
+TM_REL=$REMOTES_REL/tm
+HOOKS_REL=$REMOTES_REL/hooks/onehaul
+CONF_REL=/etc/one/onehaul.conf
+
+usage() {
+    cat <<EOF
+Usage: $PROG [options]
+
+Install OneHaul (the "$VMM_NAME" VMM driver: LXC live migration with CRIU) into an
+OpenNebula front-end, or remove it again.
+
+Options:
+  --root DIR, --prefix DIR
+                    install everything under DIR (default: /). The shims then
+                    point at DIR$BIN_REL.
+  --jar PATH        the OneHaul jar to install
+                    (default: target/onehaul.jar next to this script; build it
+                    with \`mvn package\`)
+  --oned-conf PATH  oned.conf to register the driver in
+                    (default: <root>/etc/one/oned.conf)
+  --print-conf      print the oned.conf block and exit; changes nothing
+  --uninstall       remove what an earlier install added (files listed in the
+                    install manifest, and the marked block in oned.conf)
+  --no-chown        do not chown installed files to oneadmin:oneadmin
+                    (by default they are, when the user oneadmin exists)
+  -h, --help        show this help and exit
+
+Installed:
+  <root>$JAR_REL, <root>$BIN_REL
+  <root>$VMM_REL/*          (one shim per VMM action)
+  <root>$TM_REL/*           (TM drivers, when the source tree has any)
+  <root>$HOOKS_REL/*
+  <root>$CONF_REL           (only if it does not exist yet)
+  <root>$MANIFEST_REL
+oned.conf gets a VM_MAD block between the lines
+  $MARK_BEGIN
+  $MARK_END
+(the file is backed up first, as oned.conf.onehaul-backup-<timestamp>, whenever it
+is about to change). Running the installer again changes nothing that is already
+up to date.
+EOF
+}
+
+die() {
+    printf '%s: error: %s\n' "$PROG" "$*" >&2
+    exit 1
+}
+
+usage_error() {
+    printf '%s: %s\n\n' "$PROG" "$*" >&2
+    usage >&2
+    exit 2
+}
+
+say() {
+    printf '%s\n' "$*"
+}
+
+# ------------------------------------------------------------------ options
+
+ROOT=/
+JAR=
+ONED_CONF=
+PRINT_CONF=0
+UNINSTALL=0
+NO_CHOWN=0
+
+need_arg() {
+    [[ $# -ge 2 && -n $2 ]] || usage_error "option $1 needs an argument"
+}
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --root | --prefix)
+            need_arg "$@"; ROOT=$2; shift 2 ;;
+        --root=* | --prefix=*)
+            ROOT=${1#*=}; [[ -n $ROOT ]] || usage_error "option ${1%%=*} needs an argument"; shift ;;
+        --jar)
+            need_arg "$@"; JAR=$2; shift 2 ;;
+        --jar=*)
+            JAR=${1#*=}; [[ -n $JAR ]] || usage_error "option --jar needs an argument"; shift ;;
+        --oned-conf)
+            need_arg "$@"; ONED_CONF=$2; shift 2 ;;
+        --oned-conf=*)
+            ONED_CONF=${1#*=}; [[ -n $ONED_CONF ]] || usage_error "option --oned-conf needs an argument"; shift ;;
+        --print-conf)
+            PRINT_CONF=1; shift ;;
+        --uninstall)
+            UNINSTALL=1; shift ;;
+        --no-chown)
+            NO_CHOWN=1; shift ;;
+        -h | --help)
+            usage; exit 0 ;;
+        *)
+            usage_error "unknown option: $1" ;;
+    esac
+done
+
+if [[ $PRINT_CONF == 1 && $UNINSTALL == 1 ]]; then
+    usage_error "--print-conf and --uninstall cannot be combined"
+fi
+
+# ------------------------------------------------------------------ the oned.conf block
+
+vm_mad_block() {
+    cat <<EOF
+$MARK_BEGIN
+# $VMM_NAME: LXC containers with CRIU live migration (OneHaul). Every action runs on
+# the front-end (-l) as /var/lib/one/remotes/vmm/$VMM_NAME/<action>; hosts use it
+# with \`onehost create <host> -i lxc -v $VMM_NAME\`.
+VM_MAD = [
+    NAME           = "$VMM_NAME",
+    SUNSTONE_NAME  = "LXC (live migration)",
+    EXECUTABLE     = "one_vmm_exec",
+    ARGUMENTS      = "-t 15 -r 0 $VMM_NAME -l $LOCAL_ACTIONS",
+    TYPE           = "xml",
+    KEEP_SNAPSHOTS = "no"
+]
+$MARK_END
+EOF
+}
+
+if [[ $PRINT_CONF == 1 ]]; then
+    vm_mad_block
+    exit 0
+fi
+
+# ------------------------------------------------------------------ paths
+
+abspath() { # make a path absolute (relative to the current directory); no need to exist
+    case $1 in
+        /*) printf '%s' "$1" ;;
+        *)  printf '%s/%s' "$(pwd -P)" "$1" ;;
+    esac
+}
+
+[[ -d $ROOT ]] || die "root directory does not exist: $ROOT"
+ROOT=$(CDPATH='' cd -P -- "$ROOT" && pwd -P)
+R=${ROOT%/}            # "" when installing into /
+
+if [[ -z $R && $EUID -ne 0 ]]; then
+    die "installing into / needs root (run with sudo, or use --root DIR to stage elsewhere)"
+fi
+
+# The root ends up inside the shims' `ONEHAUL_BIN=${ONEHAUL_BIN:-...}` default.
+case $R in
+    *[\"\'\$\`\\{}\ ]* | *$'\n'* | *$'\t'*)
+        die "the root directory must not contain spaces, quotes, \$, \`, \\, { or }: $R" ;;
+esac
+
+if [[ -n $ONED_CONF ]]; then
+    ONED_CONF=$(abspath "$ONED_CONF")
+    ONED_CONF_GIVEN=1
+else
+    ONED_CONF=$R/etc/one/oned.conf
+    ONED_CONF_GIVEN=0
+fi
+
+MANIFEST=$R$MANIFEST_REL
+
+TMPDIR_ONEHAUL=$(mktemp -d "${TMPDIR:-/tmp}/onehaul-install.XXXXXX")
+INSTALL_STARTED=0
+MANIFEST_WRITTEN=0
+
+on_exit() {
+    local rc=$?
+    if [[ $INSTALL_STARTED == 1 && $MANIFEST_WRITTEN == 0 ]]; then
+        # Interrupted half-way: keep a record of what was created so --uninstall can remove it.
+        write_manifest 2>/dev/null || true
+        printf '%s: installation did not complete; what was installed is listed in %s\n' \
+            "$PROG" "$MANIFEST" >&2
+    fi
+    rm -rf -- "$TMPDIR_ONEHAUL"
+    exit "$rc"
+}
+trap on_exit EXIT
+
+sha256() {
+    sha256sum -- "$1" | cut -d' ' -f1
+}
+
+# ------------------------------------------------------------------ manifest
+#
+# One entry per line: <type> TAB <value> TAB <path>
+#   d  -        dir   a directory install.sh created  (path on the target system)
+#   f  -        file  a file install.sh created        (path on the target system)
+#   c  sha256   file  the config file, with its checksum at installation
+#   o  eol|noeol path the oned.conf that got the block (actual path); noeol = it had
+#                     no final newline before install.sh appended to it
+
+declare -A OLD_D=() OLD_F=() OLD_C=() OLD_O=()
+declare -a OLD_ORDER=()
+declare -a NEW_ENTRIES=()
+declare -A SEEN=()
+
+read_manifest() {
+    [[ -f $MANIFEST ]] || return 0
+    local type value path
+    while IFS=$'\t' read -r type value path; do
+        case $type in
+            d) OLD_D[$path]=$value ;;
+            f) OLD_F[$path]=$value ;;
+            c) OLD_C[$path]=$value ;;
+            o) OLD_O[$path]=$value ;;
+            *) continue ;;
+        esac
+        OLD_ORDER+=("$type"$'\t'"$value"$'\t'"$path")
+    done <"$MANIFEST"
+}
+
+record() { # type value path
+    local key=$1$'\t'$3
+    [[ -n ${SEEN[$key]+x} ]] && return 0
+    SEEN[$key]=1
+    NEW_ENTRIES+=("$1"$'\t'"$2"$'\t'"$3")
+}
+
+write_manifest() {
+    local dir=${MANIFEST%/*} tmp entry type value path rest
+    [[ -d $dir ]] || return 1
+    # Entries of an earlier install that this run did not touch but that still exist
+    # (e.g. files dropped from a newer version) stay on the list, so --uninstall removes them.
+    for entry in "${OLD_ORDER[@]}"; do
+        type=${entry%%$'\t'*}; rest=${entry#*$'\t'}; value=${rest%%$'\t'*}; path=${rest#*$'\t'}
+        case $type in
+            d) [[ -d $R$path ]] && record d "$value" "$path" ;;
+            f | c) [[ -e $R$path || -L $R$path ]] && record "$type" "$value" "$path" ;;
+            o) [[ -e $path ]] && has_block_file "$path" && record o "$value" "$path" ;;
+        esac
+    done
+    tmp=$MANIFEST.tmp.$$
+    {
+        printf '# OneHaul install manifest: written by install.sh, read by install.sh --uninstall.\n'
+        printf '# root: %s\n' "${R:-/}"
+        for entry in "${NEW_ENTRIES[@]}"; do
+            printf '%s\n' "$entry"
+        done
+    } >"$tmp"
+    chmod 644 "$tmp"
+    mv -f -- "$tmp" "$MANIFEST"
+    MANIFEST_WRITTEN=1
+}
+
+# ------------------------------------------------------------------ oned.conf helpers
+
+# Prints "bad" when the markers are unbalanced, else the number of blocks.
+count_blocks() {
+    awk -v b="$MARK_BEGIN" -v e="$MARK_END" '
+        $0 == b { if (inb) bad = 1; inb = 1; n++; next }
+        $0 == e { if (!inb) bad = 1; inb = 0; next }
+        END { if (inb) bad = 1; print (bad ? "bad" : n + 0) }' "$1"
+}
+
+has_block_file() {
+    local n
+    n=$(count_blocks "$1" 2>/dev/null) || return 1
+    [[ $n != bad && $n -gt 0 ]]
+}
+
+# The text of the first block, markers included.
+extract_block() {
+    awk -v b="$MARK_BEGIN" -v e="$MARK_END" '
+        $0 == b && !done { inb = 1 }
+        inb { print; if ($0 == e) { inb = 0; done = 1 } }' "$1"
+}
+
+# The file without any marked block, and without the one blank line that
+# install.sh puts in front of a block.
+strip_blocks() {
+    awk -v b="$MARK_BEGIN" -v e="$MARK_END" '
+        inb { if ($0 == e) inb = 0; next }
+        $0 == b { inb = 1; pend = 0; next }
+        {
+            if (pend) { print ""; pend = 0 }
+            if ($0 == "") { pend = 1; next }
+            print
+        }
+        END { if (pend) print "" }' "$1"
+}
+
+block_at_end() { # the file's last line is the end marker
+    [[ $(tail -n 1 -- "$1") == "$MARK_END" ]]
+}
+
+ends_without_newline() { # non-empty and the last byte is not a newline
+    [[ -s $1 ]] && [[ $(tail -c 1 -- "$1" | od -An -c | tr -d ' ') != '\n' ]]
+}
+
+backup_file() { # prints the backup's path
+    local f=$1 ts b i=1
+    ts=$(date +%Y%m%d-%H%M%S)
+    b=$f.onehaul-backup-$ts
+    while [[ -e $b ]]; do
+        b=$f.onehaul-backup-$ts-$i
+        i=$((i + 1))
+    done
+    cp -p -- "$f" "$b"
+    printf '%s' "$b"
+}
+
+replace_contents() { # keep the file's inode, owner and mode
+    cat -- "$2" >"$1"
+}
+
+# ------------------------------------------------------------------ uninstall
+
+do_uninstall() {
+    read_manifest
+    local have_manifest=0
+    [[ -f $MANIFEST ]] && have_manifest=1
+
+    # oned.conf: the one given, else the one recorded at install, else the default.
+    local conf=$ONED_CONF noeol=0 p
+    if [[ $ONED_CONF_GIVEN == 0 ]]; then
+        for p in "${!OLD_O[@]}"; do conf=$p; done
+    fi
+
+    local conf_state=absent n=0
+    if [[ -f $conf ]]; then
+        n=$(count_blocks "$conf")
+        [[ $n == bad ]] && die "$conf has a '$MARK_BEGIN' line without its '$MARK_END' line (or the reverse); fix the markers by hand and run again"
+        if [[ $n -gt 0 ]]; then conf_state=block; else conf_state=noblock; fi
+    fi
+
+    if [[ $have_manifest == 0 && $conf_state != block ]]; then
+        die "nothing to uninstall: no manifest at $MANIFEST and no OneHaul block in $conf"
+    fi
+
+    say "Uninstalling OneHaul from ${R:-/}"
+
+    if [[ $conf_state == block ]]; then
+        local new=$TMPDIR_ONEHAUL/oned.conf.new backup
+        # strip_blocks ends every line with a newline. Put back a missing final newline:
+        # the one recorded at install when the block is still last, else the file's own.
+        if block_at_end "$conf"; then
+            [[ ${OLD_O[$conf]:-} == noeol ]] && noeol=1
+        elif ends_without_newline "$conf"; then
+            noeol=1
+        fi
+        strip_blocks "$conf" >"$new"
+        if [[ $noeol == 1 && -s $new ]] && ! ends_without_newline "$new"; then
+            truncate -s -1 -- "$new"
+        fi
+        backup=$(backup_file "$conf")
+        replace_contents "$conf" "$new"
+        say "  $conf: removed the OneHaul block (backup: $backup)"
+    elif [[ $conf_state == noblock ]]; then
+        say "  $conf: no OneHaul block, left unchanged"
+    else
+        say "  $conf: not found, nothing to remove there"
+    fi
+
+    local entry type value path removed=0 kept_conf=() kept_dirs=() dirs=()
+    for entry in "${OLD_ORDER[@]}"; do
+        type=${entry%%$'\t'*}; p=${entry#*$'\t'}; value=${p%%$'\t'*}; path=${p#*$'\t'}
+        case $type in
+            f)
+                if [[ -L $R$path || -f $R$path ]]; then
+                    rm -f -- "$R$path"; removed=$((removed + 1))
+                fi ;;
+            c)
+                if [[ -f $R$path ]]; then
+                    if [[ $(sha256 "$R$path") == "$value" ]]; then
+                        rm -f -- "$R$path"; removed=$((removed + 1))
+                    else
+                        kept_conf+=("$R$path")
+                    fi
+                fi ;;
+            d)
+                dirs+=("$path") ;;
+        esac
+    done
+    if [[ $have_manifest == 1 ]]; then
+        rm -f -- "$MANIFEST"
+    fi
+    # Deepest directories first.
+    local d
+    while IFS= read -r d; do
+        [[ -n $d ]] || continue
+        if [[ -d $R$d ]]; then
+            if rmdir -- "$R$d" 2>/dev/null; then
+                removed=$((removed + 1))
+            else
+                kept_dirs+=("$R$d")
+            fi
+        fi
+    done < <(for d in "${dirs[@]}"; do printf '%s\t%s\n' "${#d}" "$d"; done | sort -t $'\t' -k1,1nr | cut -f2-)
+
+    say "  removed $removed installed files and directories"
+    for p in "${kept_conf[@]}"; do
+        say "  kept $p: it was changed after installation (remove it by hand if it is no longer needed)"
+    done
+    for p in "${kept_dirs[@]}"; do
+        say "  kept directory $p: it is not empty"
+    done
+    if [[ $have_manifest == 0 ]]; then
+        say "  note: no install manifest was found at $MANIFEST, so no files were removed"
+    fi
+    say ""
+    say "Next: restart oned (e.g. systemctl restart opennebula) so that it drops the $VMM_NAME driver."
+}
+
+if [[ $UNINSTALL == 1 ]]; then
+    do_uninstall
+    exit 0
+fi
+
+# ------------------------------------------------------------------ install: checks first
+
+[[ -n $JAR ]] || JAR=$SCRIPT_DIR/target/onehaul.jar
+JAR=$(abspath "$JAR")
+[[ -f $JAR ]] || die "jar not found: $JAR (build it with \`mvn package\`, or pass --jar PATH); nothing was changed"
+
+SRC_BIN=$SCRIPT_DIR/bin/onehaul
+SRC_VMM=$SCRIPT_DIR/remotes/vmm/$VMM_NAME
+SRC_TM=$SCRIPT_DIR/remotes/tm
+SRC_HOOKS=$SCRIPT_DIR/hooks
+SRC_CONF=$SCRIPT_DIR/etc/onehaul.conf
+[[ -f $SRC_BIN ]] || die "missing $SRC_BIN: run install.sh from a complete OneHaul source tree"
+[[ -d $SRC_VMM ]] || die "missing $SRC_VMM: run install.sh from a complete OneHaul source tree"
+[[ -f $SRC_CONF ]] || die "missing $SRC_CONF: run install.sh from a complete OneHaul source tree"
+
+CONF_STATE=absent
+if [[ -e $ONED_CONF ]]; then
+    [[ -f $ONED_CONF ]] || die "$ONED_CONF is not a regular file"
+    [[ -r $ONED_CONF && -w $ONED_CONF ]] || die "cannot read and write $ONED_CONF"
+    N_BLOCKS=$(count_blocks "$ONED_CONF")
+    [[ $N_BLOCKS == bad ]] && die "$ONED_CONF has a '$MARK_BEGIN' line without its '$MARK_END' line (or the reverse); fix the markers by hand and run again; nothing was changed"
+    CONF_STATE=present
+fi
+
+read_manifest
+INSTALL_STARTED=1
+
+# ------------------------------------------------------------------ install: files
+
+CREATED=0
+UPDATED=0
+UNCHANGED=0
+
+ensure_dir() { # path on the target system
+    local rel=${1#/} p='' part
+    local -a parts=()
+    IFS=/ read -r -a parts <<<"$rel"
+    for part in "${parts[@]}"; do
+        [[ -n $part ]] || continue
+        p=$p/$part
+        if [[ ! -d $R$p ]]; then
+            [[ -e $R$p || -L $R$p ]] && die "$R$p exists and is not a directory"
+            mkdir -m 755 -- "$R$p"
+            record d - "$p"
+        elif [[ -n ${OLD_D[$p]+x} ]]; then
+            record d - "$p"
+        fi
+    done
+}
+
+# install_file SRC DEST_REL MODE
+install_file() {
+    local src=$1 rel=$2 mode=$3 dst tmp
+    dst=$R$rel
+    ensure_dir "${rel%/*}"
+    if [[ -e $dst || -L $dst ]]; then
+        [[ -d $dst && ! -L $dst ]] && die "$dst is a directory; expected a file"
+        if [[ -n ${OLD_F[$rel]+x} ]]; then
+            record f - "$rel"
+        else
+            say "  warning: replacing $dst, which was not installed by OneHaul (--uninstall will leave it)" >&2
+        fi
+        if [[ ! -L $dst ]] && cmp -s -- "$src" "$dst"; then
+            chmod "$mode" -- "$dst"
+            UNCHANGED=$((UNCHANGED + 1))
+            return 0
+        fi
+        UPDATED=$((UPDATED + 1))
+        # A new inode (write, then rename): a running driver keeps reading the old file.
+        tmp=${dst%/*}/.onehaul-tmp.$$
+        install -m "$mode" -- "$src" "$tmp"
+        mv -f -- "$tmp" "$dst"
+    else
+        record f - "$rel"
+        CREATED=$((CREATED + 1))
+        install -m "$mode" -- "$src" "$dst"
+    fi
+}
+
+# install_tree SRC_DIR DEST_REL: every file below SRC_DIR, keeping the layout
+install_tree() {
+    local src=$1 dest=$2 f rel
+    [[ -d $src ]] || return 0
+    ensure_dir "$dest"
+    while IFS= read -r -d '' f; do
+        rel=${f#"$src"/}
+        if [[ -x $f ]]; then
+            install_file "$f" "$dest/$rel" 755
+        else
+            install_file "$f" "$dest/$rel" 644
+        fi
+    done < <(find "$src" -type f ! -name '*~' ! -name '.*' -print0 | sort -z)
+}
+
+say "Installing OneHaul into ${R:-/}"
+
+install_file "$JAR" "$JAR_REL" 644
+install_file "$SRC_BIN" "$BIN_REL" 755
+
+# VMM shims; their ONEHAUL_BIN default points into the root when it is not /.
+DEFAULT_LINE="ONEHAUL_BIN=\${ONEHAUL_BIN:-$BIN_REL}"
+ROOT_LINE="ONEHAUL_BIN=\${ONEHAUL_BIN:-$R$BIN_REL}"
+ensure_dir "$VMM_REL"
+SHIMS=0
+while IFS= read -r -d '' f; do
+    name=${f##*/}
+    src=$f
+    if [[ -n $R ]]; then
+        src=$TMPDIR_ONEHAUL/shim.$name
+        content=
+        IFS= read -r -d '' content <"$f" || true
+        printf '%s' "${content//"$DEFAULT_LINE"/"$ROOT_LINE"}" >"$src"
+    fi
+    install_file "$src" "$VMM_REL/$name" 755
+    SHIMS=$((SHIMS + 1))
+done < <(find "$SRC_VMM" -mindepth 1 -maxdepth 1 -type f ! -name '*~' ! -name '.*' -print0 | sort -z)
+
+TM_NAMES=()
+if [[ -d $SRC_TM ]]; then
+    while IFS= read -r -d '' d; do
+        TM_NAMES+=("${d##*/}")
+    done < <(find "$SRC_TM" -mindepth 1 -maxdepth 1 -type d -print0 | sort -z)
+    install_tree "$SRC_TM" "$TM_REL"
+fi
+
+install_tree "$SRC_HOOKS" "$HOOKS_REL"
+
+# Operator config: only when there is none.
+CONF_NOTE=
+if [[ -e $R$CONF_REL || -L $R$CONF_REL ]]; then
+    if [[ -n ${OLD_C[$CONF_REL]+x} ]]; then
+        record c "${OLD_C[$CONF_REL]}" "$CONF_REL"
+        CONF_NOTE="kept $R$CONF_REL (installed by an earlier run; a config is never overwritten)"
+    else
+        CONF_NOTE="kept the existing $R$CONF_REL (not overwritten; compare with $SRC_CONF for new keys)"
+    fi
+else
+    ensure_dir "${CONF_REL%/*}"
+    cp -- "$SRC_CONF" "$R$CONF_REL"
+    chmod 644 -- "$R$CONF_REL"
+    record c "$(sha256 "$R$CONF_REL")" "$CONF_REL"
+    CONF_NOTE="installed $R$CONF_REL"
+    CREATED=$((CREATED + 1))
+fi
+
+# ------------------------------------------------------------------ install: oned.conf
+
+BLOCK=$TMPDIR_ONEHAUL/block
+vm_mad_block >"$BLOCK"
+ONED_NOTE=
+if [[ $CONF_STATE == present ]]; then
+    if [[ $N_BLOCKS == 1 ]] && cmp -s -- "$BLOCK" <(extract_block "$ONED_CONF"); then
+        ONED_NOTE="$ONED_CONF already has the OneHaul block; left unchanged"
+        record o "${OLD_O[$ONED_CONF]:-eol}" "$ONED_CONF"
+    else
+        NEW=$TMPDIR_ONEHAUL/oned.conf.new
+        if [[ $N_BLOCKS -gt 0 ]]; then
+            # Outdated block (e.g. an upgrade): drop it, append the current one.
+            strip_blocks "$ONED_CONF" >"$NEW"
+            if block_at_end "$ONED_CONF"; then
+                EOL_STATE=${OLD_O[$ONED_CONF]:-eol}
+            elif ends_without_newline "$ONED_CONF"; then
+                EOL_STATE=noeol
+            else
+                EOL_STATE=eol
+            fi
+        else
+            cp -- "$ONED_CONF" "$NEW"
+            EOL_STATE=eol
+            if ends_without_newline "$NEW"; then
+                printf '\n' >>"$NEW"
+                EOL_STATE=noeol
+            fi
+        fi
+        printf '\n' >>"$NEW"
+        cat -- "$BLOCK" >>"$NEW"
+        BACKUP=$(backup_file "$ONED_CONF")
+        replace_contents "$ONED_CONF" "$NEW"
+        record o "$EOL_STATE" "$ONED_CONF"
+        if [[ $N_BLOCKS -gt 0 ]]; then
+            ONED_NOTE="$ONED_CONF: replaced the outdated OneHaul block (backup: $BACKUP)"
+        else
+            ONED_NOTE="$ONED_CONF: added the $VMM_NAME VM_MAD block (backup: $BACKUP)"
+        fi
+    fi
+    if strip_blocks "$ONED_CONF" | grep -q "\"$VMM_NAME\""; then
+        say "  warning: $ONED_CONF mentions \"$VMM_NAME\" outside the OneHaul block; make sure there is only one VM_MAD named $VMM_NAME" >&2
+    fi
+fi
+
+# ------------------------------------------------------------------ install: ownership, manifest
+
+write_manifest
+
+CHOWN_NOTE="files left owned by $(id -un)"
+if [[ $NO_CHOWN == 1 ]]; then
+    CHOWN_NOTE="--no-chown: $CHOWN_NOTE"
+elif id -u oneadmin >/dev/null 2>&1; then
+    for entry in "${NEW_ENTRIES[@]}"; do
+        type=${entry%%$'\t'*}; rest=${entry#*$'\t'}; path=${rest#*$'\t'}
+        case $type in
+            f | c) chown -h oneadmin:oneadmin -- "$R$path" ;;
+            d)
+                case $path in
+                    "$LIB_REL" | "$LIB_REL"/* | "$REMOTES_REL"/*) chown oneadmin:oneadmin -- "$R$path" ;;
+                esac ;;
+        esac
+    done
+    chown oneadmin:oneadmin -- "$MANIFEST"
+    CHOWN_NOTE="owner set to oneadmin:oneadmin"
+else
+    CHOWN_NOTE="no user oneadmin here: $CHOWN_NOTE"
+fi
+
+# ------------------------------------------------------------------ summary
+
+say "  $R$JAR_REL, $R$BIN_REL"
+say "  $SHIMS VMM action shims in $R$VMM_REL/"
+if [[ ${#TM_NAMES[@]} -gt 0 ]]; then
+    say "  TM drivers in $R$TM_REL/: ${TM_NAMES[*]}"
+fi
+say "  hooks in $R$HOOKS_REL/"
+say "  $CONF_NOTE"
+say "  files: $CREATED new, $UPDATED updated, $UNCHANGED already up to date; $CHOWN_NOTE"
+say "  manifest: $MANIFEST (used by --uninstall)"
+if [[ $CONF_STATE == present ]]; then
+    say "  $ONED_NOTE"
+else
+    say ""
+    say "$ONED_CONF does not exist, so it was not edited. Add this block to the"
+    say "front-end's oned.conf (\`$PROG --print-conf\` prints it again), or run the installer"
+    say "again with --oned-conf PATH; then restart oned:"
+    say ""
+    cat -- "$BLOCK"
+fi
+say ""
+say "Next steps:"
+say "  1. restart oned (e.g. systemctl restart opennebula) so that it loads the $VMM_NAME driver"
+say "  2. run \`onehost sync --force\` as oneadmin to copy the new remotes to the hosts"
+say "  3. add or switch LXC hosts to the driver: onehost create <host> -i lxc -v $VMM_NAME"
