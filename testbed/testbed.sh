@@ -1,0 +1,590 @@
+#!/usr/bin/env bash
+# testbed.sh: N fake OpenNebula/LXC "hosts" on this one machine, for OneHaul's Java tests and demo.
+#
+# Every host hN is a network namespace (ohtb-hN, 10.231.0.(10+N)) plus a mount namespace in which
+# the standard OpenNebula/LXC paths are bind-mounted from per-host folders under the state dir.
+# Each host runs its own sshd. So code under test can treat h1 and h2 like two real machines:
+# ssh to them, find /var/lib/lxc and /var/lib/one/datastores where it expects, and not see the
+# other host's files, containers or LXC command sockets (abstract sockets are per netns).
+# Background and measured facts: /work/shared/notes/criu-lxc-on-these-machines.md, testbed/README.md.
+#
+#   testbed.sh up [N]               create h1..hN (default 2); a healthy bed with the same N is kept
+#   testbed.sh down                 remove everything `up` made; safe after a partial up or on nothing
+#   testbed.sh status               hosts, IPs, sshd, running containers
+#   testbed.sh exec HOST -- CMD...  run CMD in HOST's network and mount namespaces (no ssh)
+#   testbed.sh image-dir DIR        build the test container rootfs as a directory
+#   testbed.sh image-ext4 FILE [MB] ...or as a raw ext4 image (default 64 MiB)
+#
+# State dir: ${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}; after `up` it holds `env`.
+set -euo pipefail
+
+STATE=${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}
+SELF=$(readlink -f "$0")
+
+# Names and addresses are fixed (not derived from STATE): only one test bed can exist per machine.
+FE_BRIDGE=ohtb0                 # root-namespace bridge: the "front-end" side of the host network
+FE_IP=10.231.0.1
+NET=10.231.0
+NIC_BRIDGE=onebr0               # per-host bridge that container NICs attach to (no address on purpose)
+NETNS_PREFIX=ohtb-              # network namespace ohtb-hN
+VETH_PREFIX=vohtb-              # root-side veth end vohtb-hN (the host side is renamed eth0)
+HOSTS_BEGIN='# BEGIN onehaul-testbed'
+HOSTS_END='# END onehaul-testbed'
+LOCK=/run/onehaul-testbed.lock
+MAX_HOSTS=50
+# CRIU cannot use hardware breakpoints in these VMs: it must fall back to syscall tracing (notes).
+# Published in `env` for the driver's configurable CRIU environment, not set globally on hosts,
+# so that tests prove the driver really passes it through.
+CRIU_ENV=CRIU_FAULT=130
+
+# Paths each host gets its own copy of. /sys and /proc are deliberately not touched: LXC needs
+# the machine's /sys/fs/cgroup as it is.
+HOST_PATHS=(/var/lib/one/datastores /var/lib/lxc /run/lxc /var/log/lxc /root/.ssh /var/tmp/one)
+# bash reads ~/.bashrc for every `ssh host cmd`. On the development VMs root's .bashrc runs
+# `pyenv init`, which made every ssh command take 1-3 s; the hosts get a plain one instead.
+HOST_BASHRC=/root/.bashrc
+
+log() { echo "testbed: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+netns_of() { echo "${NETNS_PREFIX}$1"; }
+mntns_of() { echo "$STATE/ns/$1"; }
+hostdir() { echo "$STATE/hosts/$1"; }
+host_ip() { echo "$NET.$((10 + ${1#h}))"; }
+
+# Run a command inside a host's namespaces. nsenter, not `ip netns exec`: the latter remounts /sys,
+# which hides /sys/fs/cgroup, and LXC then cannot create cgroups.
+host_exec() {
+  local h=$1; shift
+  nsenter --net="/run/netns/$(netns_of "$h")" --mount="$(mntns_of "$h")" -- "$@"
+}
+
+ssh_opts() {
+  echo -o BatchMode=yes -o ConnectTimeout=3 -o IdentitiesOnly=yes \
+       -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$STATE/known_hosts" \
+       -o GlobalKnownHostsFile=/dev/null -i "$STATE/keys/frontend"
+}
+
+# sshd's pid if it is alive, else nothing.
+sshd_pid() {
+  local f pid
+  f="$(hostdir "$1")/sshd.pid"
+  [ -s "$f" ] || return 0
+  pid=$(cat "$f")
+  if alive "$pid"; then echo "$pid"; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# /etc/hosts block. Edited in place (cat >) rather than replaced, so it also works if /etc/hosts
+# is itself a bind mount.
+
+hosts_block_strip() {
+  local tmp
+  tmp=$(mktemp)
+  awk -v b="$HOSTS_BEGIN" -v e="$HOSTS_END" '
+    $0 == b { skip = 1; next }
+    $0 == e { skip = 0; next }
+    !skip' /etc/hosts > "$tmp"
+  # Give back a missing final newline that hosts_block_write had to add.
+  if [ -f "$STATE/hosts-no-eol" ] && [ -s "$tmp" ]; then truncate -s -1 "$tmp"; fi
+  cat "$tmp" > /etc/hosts
+  rm -f "$tmp"
+}
+
+hosts_block_write() {
+  hosts_block_strip
+  rm -f "$STATE/hosts-no-eol"
+  # A file without a final newline (as on these VMs) would glue our first line to its last one.
+  if [ -s /etc/hosts ] && [ -n "$(tail -c1 /etc/hosts)" ]; then
+    echo >> /etc/hosts
+    touch "$STATE/hosts-no-eol"
+  fi
+  {
+    echo "$HOSTS_BEGIN"
+    for h in "$@"; do echo "$(host_ip "$h") $h"; done
+    echo "$HOSTS_END"
+  } >> /etc/hosts
+}
+
+# ---------------------------------------------------------------------------------------------
+# down
+
+# Hosts that may exist, from the state dir and from netns and link names (not from `env`, which is
+# written last), so that a partial `up` is cleaned too.
+known_hosts_list() {
+  {
+    [ -d "$STATE/hosts" ] && ls "$STATE/hosts"
+    [ -d "$STATE/ns" ] && ls "$STATE/ns"
+    ip netns list 2>/dev/null | awk '{print $1}' | sed -n "s/^${NETNS_PREFIX}//p"
+    ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | sed -n "s/^${VETH_PREFIX}//p"
+  } | grep -E '^h[0-9]+$' | sort -u -V || true
+}
+
+# Processes that belong to host $1: in its network namespace or its mount namespace.
+# (One stat over all of /proc: forking per process takes seconds on these VMs.)
+host_pids() {
+  local h=$1 ns mntns net_ino=-1 mnt_ino=-1
+  ns="/run/netns/$(netns_of "$h")"; mntns=$(mntns_of "$h")
+  [ -e "$ns" ] && net_ino=$(stat -L -c %i "$ns" 2>/dev/null || echo -1)
+  mountpoint -q "$mntns" 2>/dev/null && mnt_ino=$(stat -L -c %i "$mntns" 2>/dev/null || echo -1)
+  stat -L -c '%i %n' /proc/[0-9]*/ns/net /proc/[0-9]*/ns/mnt 2>/dev/null \
+    | awk -v n="$net_ino" -v m="$mnt_ino" -v self=$$ '
+        { split($2, f, "/"); pid = f[3]; kind = f[5] }
+        pid != self && ((kind == "net" && $1 == n) || (kind == "mnt" && $1 == m)) { print pid }' \
+    | sort -u -n
+}
+
+# Container processes whose monitor is gone are in neither host namespace (containers get their own).
+# They are recognised by their root mount: a bind of a folder under the state dir, or a loop device
+# whose backing file is under the state dir. Only processes in an LXC payload cgroup are looked at,
+# so nothing outside the test bed is touched.
+stray_container_pids() {
+  local p root src loopdev back
+  for p in $(grep -l 'lxc\.payload' /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); do
+    # mountinfo fields: id parent maj:min root mountpoint opts ... - fstype source superopts
+    read -r root src < <(awk '$5 == "/" { for (i = 7; $i != "-"; i++); print $4, $(i + 2); exit }' \
+                           "/proc/$p/mountinfo" 2>/dev/null) || continue
+    case "$root" in "$STATE"/*) echo "$p"; continue ;; esac
+    case "$src" in
+      /dev/loop*)
+        loopdev=${src#/dev/}
+        back=$(cat "/sys/block/$loopdev/loop/backing_file" 2>/dev/null || true)
+        # The kernel shows the backing file's path as seen by whoever attached it: on a host that
+        # is the datastore path, not the state dir.
+        case "$back" in "$STATE"/*|/var/lib/one/datastores/*) echo "$p" ;; esac ;;
+    esac
+  done
+}
+
+# Alive = exists and is not a zombie. (PID 1 of these VMs is slow to reap orphans, and a zombie
+# holds no namespace, so it does not count.)
+alive() {
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1   # after "(comm) ": state ...
+  [ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
+kill_pids() {
+  local pids=("$@") p left
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 30); do       # up to 3 s for a clean exit
+    left=0
+    for p in "${pids[@]}"; do alive "$p" && left=$((left + 1)); done
+    [ "$left" -eq 0 ] && return 0
+    sleep 0.1
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  sleep 0.2
+}
+
+stop_host() {
+  local h=$1 c pids kids
+  # Stop containers the normal way first, while their monitors still answer.
+  if [ -e "/run/netns/$(netns_of "$h")" ] && mountpoint -q "$(mntns_of "$h")" 2>/dev/null; then
+    for c in $(timeout 10 "$SELF" exec "$h" -- lxc-ls --running -1 2>/dev/null || true); do
+      log "$h: stopping container $c"
+      timeout 20 "$SELF" exec "$h" -- lxc-stop -k -n "$c" >/dev/null 2>&1 || true
+    done
+  fi
+  # Then everything still in the host's namespaces (sshd, monitors, sessions), and their direct
+  # children (a container's init lives in its own namespaces but is a child of its monitor).
+  mapfile -t pids < <(host_pids "$h")
+  if [ ${#pids[@]} -gt 0 ]; then
+    mapfile -t kids < <(for p in "${pids[@]}"; do cat "/proc/$p/task/$p/children" 2>/dev/null || true; done | tr ' ' '\n' | grep . || true)
+    log "$h: killing ${#pids[@]} process(es)"
+    kill_pids "${kids[@]}" "${pids[@]}"
+  fi
+}
+
+do_down() {
+  local h hosts p c ct_names
+  mapfile -t hosts < <(known_hosts_list)
+  mapfile -t ct_names < <(for c in "$STATE"/hosts/*/fs/var/lib/lxc/*/; do
+                            [ -d "$c" ] && basename "$c"; done | sort -u)
+  for h in "${hosts[@]}"; do stop_host "$h"; done
+  mapfile -t p < <(stray_container_pids)
+  if [ ${#p[@]} -gt 0 ]; then log "killing ${#p[@]} stray container process(es)"; kill_pids "${p[@]}"; fi
+
+  for h in "${hosts[@]}"; do
+    # Dropping the last reference to a mount namespace undoes every mount made inside it
+    # (bind mounts, loop-mounted images).
+    if mountpoint -q "$(mntns_of "$h")" 2>/dev/null; then
+      umount "$(mntns_of "$h")" 2>/dev/null || umount -l "$(mntns_of "$h")"
+    fi
+    ip netns del "$(netns_of "$h")" 2>/dev/null || true
+    ip link del "${VETH_PREFIX}$h" 2>/dev/null || true
+  done
+  if mountpoint -q "$STATE/ns" 2>/dev/null; then umount "$STATE/ns" 2>/dev/null || umount -l "$STATE/ns"; fi
+  ip link del "$FE_BRIDGE" 2>/dev/null || true
+  hosts_block_strip
+
+  # Loop devices whose image lives in the state dir (seen from a host: in a datastore). Mounts made
+  # with -o loop auto-clear when the namespace goes away; this catches ones attached by hand.
+  local dev back
+  while read -r dev back; do
+    case "$back" in
+      "$STATE"/*|/var/lib/one/datastores/*) log "detaching $dev ($back)"; losetup -d "$dev" 2>/dev/null || true ;;
+    esac
+  done < <(losetup -n -l -O NAME,BACK-FILE 2>/dev/null || true)
+
+  # LXC leaves empty cgroups behind (e.g. lxc.monitor.NAME after a restore or a failed start), and
+  # then names new ones NAME-1, NAME-2... Remove the empty ones of the containers the hosts defined;
+  # rmdir fails on a cgroup that still has processes, so nothing live is touched.
+  local cg
+  for c in "${ct_names[@]}"; do
+    for cg in /sys/fs/cgroup/*/lxc.monitor."$c" /sys/fs/cgroup/*/lxc.monitor."$c"-[0-9]* \
+              /sys/fs/cgroup/*/lxc.payload."$c" /sys/fs/cgroup/*/lxc.payload."$c"-[0-9]*; do
+      [ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    done
+  done
+
+  # Mount points `up` had to create in the root file system (recorded at creation), if still empty.
+  if [ -f "$STATE/made-run-netns" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
+    umount /run/netns 2>/dev/null && rmdir /run/netns 2>/dev/null || true
+  fi
+  if [ -f "$STATE/created-dirs" ]; then
+    tac "$STATE/created-dirs" | while read -r d; do rmdir "$d" 2>/dev/null || true; done
+  fi
+  if [ -d "$STATE" ]; then
+    # --one-file-system: never descend into something still mounted.
+    rm -rf --one-file-system "$STATE"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# up
+
+# mkdir -p that records every folder it creates, so that `down` can remove them again.
+mkdir_recorded() {
+  local d=$1 missing=()
+  while [ ! -d "$d" ]; do missing=("$d" "${missing[@]}"); d=$(dirname "$d"); done
+  for d in "${missing[@]}"; do mkdir "$d" && echo "$d" >> "$STATE/created-dirs"; done
+}
+
+# Runs inside a fresh mount namespace and the host's network namespace (via unshare, see
+# make_host): bind the host's own folders over the standard paths.
+mntns_setup() {
+  local h=$1 p sysfs
+  # The new namespace inherited a copy of $STATE/ns, which holds the other hosts' namespace
+  # files; detach it so that this namespace does not pin theirs.
+  umount -l "$STATE/ns"
+  for p in "${HOST_PATHS[@]}"; do
+    mount --bind "$(hostdir "$h")/fs$p" "$p"
+  done
+  if [ -f "$HOST_BASHRC" ]; then mount --bind "$(hostdir "$h")/fs$HOST_BASHRC" "$HOST_BASHRC"; fi
+  # sysfs shows the network devices of the namespace that mounted it, so the inherited /sys shows
+  # the front-end's, and lxc-start fails with 'Failed to attach "vethX" to bridge "onebr0", bridge
+  # interface doesn't exist'. Remounting all of /sys would hide /sys/fs/cgroup, so only the two
+  # network folders are taken from a sysfs mounted here, inside the host's network namespace.
+  sysfs="$(hostdir "$h")/.sysfs"
+  mkdir -p "$sysfs"
+  mount -t sysfs sysfs "$sysfs"
+  mount --bind "$sysfs/class/net" /sys/class/net
+  mount --bind "$sysfs/devices/virtual/net" /sys/devices/virtual/net
+  umount -l "$sysfs"
+  rmdir "$sysfs"
+}
+
+make_host() {
+  local h=$1 ip hd p netns
+  ip=$(host_ip "$h"); hd=$(hostdir "$h"); netns=$(netns_of "$h")
+
+  # Network: veth from the front-end bridge to eth0 inside the host; a NIC bridge for containers.
+  ip netns add "$netns"
+  ip link add "${VETH_PREFIX}$h" type veth peer name eth0 netns "$netns"
+  ip link set "${VETH_PREFIX}$h" master "$FE_BRIDGE" up
+  nsenter --net="/run/netns/$netns" sh -c "
+    ip link set lo up
+    ip addr add $ip/24 dev eth0
+    ip link set eth0 up
+    ip route add default via $FE_IP
+    ip link add $NIC_BRIDGE type bridge
+    ip link set $NIC_BRIDGE up"
+
+  # Files: per-host copies of the standard paths.
+  for p in "${HOST_PATHS[@]}"; do mkdir -p "$hd/fs$p"; done
+  chmod 700 "$hd/fs/root/.ssh"
+  printf '# ~/.bashrc of test bed host %s (the machine'"'"'s own is hidden, see HOST_BASHRC)\n' "$h" \
+    > "$hd/fs$HOST_BASHRC"
+  cp "$STATE/keys/host-to-host" "$hd/fs/root/.ssh/id_ed25519"
+  cp "$STATE/keys/host-to-host.pub" "$hd/fs/root/.ssh/id_ed25519.pub"
+  chmod 600 "$hd/fs/root/.ssh/id_ed25519"
+  cat "$STATE/keys/frontend.pub" "$STATE/keys/host-to-host.pub" > "$hd/authorized_keys"
+
+  # Mount namespace, kept alive by a bind mount on $STATE/ns/hN (which must be on a private mount).
+  touch "$(mntns_of "$h")"
+  nsenter --net="/run/netns/$netns" \
+    unshare --mount="$(mntns_of "$h")" --propagation private -- "$SELF" _mntns-setup "$h"
+
+  # sshd in both namespaces, so ssh sessions see the host's network and paths.
+  ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$hd/ssh_host_ed25519_key"
+  cat > "$hd/sshd_config" <<EOF
+# sshd for test bed host $h (generated by testbed.sh)
+ListenAddress $ip:22
+HostKey $hd/ssh_host_ed25519_key
+PidFile $hd/sshd.pid
+AuthorizedKeysFile $hd/authorized_keys
+UsePAM no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+# the state dir is not laid out the way StrictModes wants
+StrictModes no
+UseDNS no
+PrintMotd no
+# tests open many sessions and connections in parallel
+MaxSessions 64
+MaxStartups 64:30:128
+Subsystem sftp internal-sftp
+EOF
+}
+
+start_sshd() {
+  local h=$1 hd
+  hd=$(hostdir "$h")
+  rm -f "$hd/sshd.pid"
+  # std fds to /dev/null and fd 9 (the lock) closed: a daemon holding the caller's pipes would make
+  # a Java caller wait for EOF forever, and one holding the lock would block the next `up`.
+  host_exec "$h" /usr/sbin/sshd -f "$hd/sshd_config" -E "$hd/sshd.log" </dev/null >/dev/null 2>&1 9>&-
+}
+
+# Wait until root@HOST accepts the front-end key with strict host key checking.
+wait_ssh() {
+  local h=$1 _
+  for _ in $(seq 50); do
+    # shellcheck disable=SC2046
+    if ssh $(ssh_opts) "root@$h" true </dev/null >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  # shellcheck disable=SC2046
+  ssh $(ssh_opts) "root@$h" true </dev/null || true
+  die "$h: sshd does not accept connections (log: $(hostdir "$h")/sshd.log)"
+}
+
+write_env() {
+  local hosts=("$@") h tmp
+  tmp="$STATE/env.tmp"
+  {
+    echo "TB_STATE=$STATE"
+    echo "TB_HOSTS=${hosts[*]}"
+    for h in "${hosts[@]}"; do
+      echo "TB_${h}_IP=$(host_ip "$h")"
+      echo "TB_${h}_NETNS=$(netns_of "$h")"
+      echo "TB_${h}_MNTNS=$(mntns_of "$h")"
+      echo "TB_${h}_FS=$(hostdir "$h")/fs"
+    done
+    echo "TB_FRONTEND_IP=$FE_IP"
+    echo "TB_FRONTEND_KEY=$STATE/keys/frontend"
+    echo "TB_KNOWN_HOSTS=$STATE/known_hosts"
+    echo "TB_SSH_USER=root"
+    echo "TB_SSH_CONFIG=$STATE/ssh_config"
+    echo "TB_NIC_BRIDGE=$NIC_BRIDGE"
+    echo "TB_CRIU_ENV=$CRIU_ENV"
+    echo "TB_SCRIPT=$SELF"
+  } > "$tmp"
+  # TB_HOSTS holds a space, so a plain `. env` would run "h2" as a command. env.sh is the same
+  # content quoted for shells; `env` stays exactly KEY=value for Java.
+  sed "s/^\([A-Za-z0-9_]*\)=\(.*\)$/\1='\2'/" "$tmp" > "$STATE/env.sh"
+  mv "$tmp" "$STATE/env"
+}
+
+# Healthy = every piece `up` makes is there and every sshd takes a strict-host-key login.
+healthy() {
+  local n=$1 hosts h
+  [ -f "$STATE/env" ] || return 1
+  hosts=$(sed -n 's/^TB_HOSTS=//p' "$STATE/env")
+  [ "$hosts" = "$(seq -f 'h%g' -s ' ' 1 "$n")" ] || return 1
+  ip link show "$FE_BRIDGE" >/dev/null 2>&1 || return 1
+  grep -qx "$HOSTS_BEGIN" /etc/hosts || return 1
+  for h in $hosts; do
+    [ -e "/run/netns/$(netns_of "$h")" ] || return 1
+    mountpoint -q "$(mntns_of "$h")" || return 1
+    [ -n "$(sshd_pid "$h")" ] || return 1
+    # shellcheck disable=SC2046
+    ssh $(ssh_opts) "root@$h" true </dev/null >/dev/null 2>&1 || return 1
+  done
+}
+
+anything_present() {
+  [ -e "$STATE" ] || [ -n "$(known_hosts_list)" ] || ip link show "$FE_BRIDGE" >/dev/null 2>&1 \
+    || grep -qx "$HOSTS_BEGIN" /etc/hosts
+}
+
+do_up() {
+  local n=$1 hosts=() h p t0=$EPOCHREALTIME
+  if healthy "$n"; then log "test bed with $n host(s) is up"; return 0; fi
+  if anything_present; then log "tearing down an existing or broken test bed"; do_down; fi
+
+  for p in $(seq "$n"); do hosts+=("h$p"); done
+  mkdir -p "$STATE/keys" "$STATE/hosts" "$STATE/ns"
+  chmod 700 "$STATE" "$STATE/keys"
+  : > "$STATE/created-dirs"
+  for p in "${HOST_PATHS[@]}" /run/sshd; do mkdir_recorded "$p"; done  # /run/sshd: sshd's privsep dir
+
+  ssh-keygen -q -t ed25519 -N '' -C onehaul-testbed-frontend -f "$STATE/keys/frontend"
+  ssh-keygen -q -t ed25519 -N '' -C onehaul-testbed-host-to-host -f "$STATE/keys/host-to-host"
+
+  # A mount namespace can only be bind-mounted onto a private mount.
+  mount --bind "$STATE/ns" "$STATE/ns"
+  mount --make-private "$STATE/ns"
+
+  # The first `ip netns add` turns /run/netns into a mount of its own; remember if we caused that.
+  mountpoint -q /run/netns 2>/dev/null || touch "$STATE/made-run-netns"
+
+  ip link add "$FE_BRIDGE" type bridge
+  ip addr add "$FE_IP/24" dev "$FE_BRIDGE"
+  ip link set "$FE_BRIDGE" up
+
+  for h in "${hosts[@]}"; do make_host "$h"; done
+
+  # Every host key under both its name and its IP (one line each: simplest for any parser).
+  : > "$STATE/known_hosts"
+  for h in "${hosts[@]}"; do
+    for p in "$h" "$(host_ip "$h")"; do
+      echo "$p $(cut -d' ' -f1,2 "$(hostdir "$h")/ssh_host_ed25519_key.pub")" >> "$STATE/known_hosts"
+    done
+  done
+  for h in "${hosts[@]}"; do cp "$STATE/known_hosts" "$(hostdir "$h")/fs/root/.ssh/known_hosts"; done
+  # For people: `ssh -F $TB_SSH_CONFIG h1`.
+  cat > "$STATE/ssh_config" <<EOF
+Host ${hosts[*]} $NET.*
+  User root
+  IdentityFile $STATE/keys/frontend
+  IdentitiesOnly yes
+  UserKnownHostsFile $STATE/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  BatchMode yes
+EOF
+  hosts_block_write "${hosts[@]}"
+
+  for h in "${hosts[@]}"; do start_sshd "$h"; done
+  for h in "${hosts[@]}"; do wait_ssh "$h"; done
+
+  write_env "${hosts[@]}"
+  log "test bed with $n host(s) is up in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; env: $STATE/env"
+}
+
+# ---------------------------------------------------------------------------------------------
+# status
+
+do_status() {
+  local hosts h pid ct
+  if [ ! -f "$STATE/env" ]; then
+    echo "no test bed is up (no $STATE/env)"
+    [ -n "$(known_hosts_list)" ] && echo "leftovers of a partial one: $(known_hosts_list | tr '\n' ' ')(run: $0 down)"
+    return 0
+  fi
+  hosts=$(sed -n 's/^TB_HOSTS=//p' "$STATE/env")
+  echo "state: $STATE   front-end: $FE_BRIDGE $FE_IP"
+  for h in $hosts; do
+    pid=$(sshd_pid "$h")
+    if [ -e "/run/netns/$(netns_of "$h")" ] && mountpoint -q "$(mntns_of "$h")"; then
+      ct=$(host_exec "$h" lxc-ls --running -1 2>/dev/null | tr '\n' ' ' || true)
+    else
+      ct="(host namespaces missing)"
+    fi
+    printf '%-4s %-12s sshd: %-16s containers: %s\n' "$h" "$(host_ip "$h")" \
+      "$(if [ -n "$pid" ]; then echo "up (pid $pid)"; else echo DOWN; fi)" "${ct:-none}"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# test container image
+
+# /sbin/onehaul-counter, the container's init (lxc.init.cmd). The boot id is made once; the counter
+# lives only in memory. So after a restart /tick shows a new boot id and counts from 1, while after
+# a CRIU restore it shows the same boot id and goes on counting. No syslogd/getty/tty: CRIU cannot
+# dump busybox syslogd's socket, and the container has no ttys.
+COUNTER_SCRIPT='#!/bin/sh
+# OneHaul test container init: writes "<bootid> <counter>" to /tick every 0.2 s.
+trap "exit 0" TERM INT PWR
+read -r bootid < /proc/sys/kernel/random/uuid || bootid="$(date +%s)-$$"
+n=0
+while :; do
+  n=$((n + 1))
+  echo "$bootid $n" > /tick.tmp
+  mv -f /tick.tmp /tick
+  sleep 0.2
+done
+'
+
+build_rootfs() {
+  local d=$1 a
+  if [ -d "$d" ] && [ -n "$(ls -A "$d")" ] && [ ! -e "$d/sbin/onehaul-counter" ]; then
+    die "$d exists, is not empty and is not a test image"
+  fi
+  mkdir -p "$d"/{bin,sbin,usr/bin,usr/sbin,etc,dev,proc,sys,tmp,root,run,var/log,mnt}
+  chmod 1777 "$d/tmp"; chmod 700 "$d/root"
+  cp /bin/busybox "$d/bin/busybox"   # busybox-static: no libraries needed
+  # Applet symlinks at their usual paths. Busybox installs them itself in one process when chrooted
+  # (root only); else one ln per applet, which is about 1 s slower.
+  if ! chroot "$d" /bin/busybox --install -s 2>/dev/null; then
+    for a in $(/bin/busybox --list-full); do
+      [ "$a" = bin/busybox ] || ln -sfn /bin/busybox "$d/$a"
+    done
+  fi
+  printf '%s' "$COUNTER_SCRIPT" > "$d/sbin/onehaul-counter"
+  chmod 755 "$d/sbin/onehaul-counter"
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$d/etc/passwd"
+  echo 'root:x:0:' > "$d/etc/group"
+  printf '127.0.0.1 localhost\n' > "$d/etc/hosts"
+  echo onehaul-ct > "$d/etc/hostname"
+}
+
+do_image_ext4() {
+  local f=$1 mb=${2:-64}
+  [[ "$mb" =~ ^[0-9]+$ ]] || die "SIZE_MB must be a number"
+  IMG_TMP=$(mktemp -d)
+  trap 'rm -rf "$IMG_TMP"' EXIT
+  build_rootfs "$IMG_TMP/root"
+  rm -f "$f"
+  truncate -s "${mb}M" "$f"
+  mkfs.ext4 -q -F -L onehaul-ct -d "$IMG_TMP/root" "$f"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+usage() { sed -n '11,16p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
+
+# up/down change global state (network names, /etc/hosts): serialise them.
+take_lock() { exec 9>"$LOCK"; flock 9; }
+
+cmd=${1:-}; [ $# -gt 0 ] && shift
+case "$cmd" in
+  up)
+    need_root
+    n=${1:-2}
+    [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le $MAX_HOSTS ] || die "N must be 1..$MAX_HOSTS"
+    take_lock
+    # Not `if ! do_up`: set -e is off inside a function called as a condition.
+    # shellcheck disable=SC2154  # rc is assigned inside the trap
+    trap 'rc=$?; [ $rc -eq 0 ] || log "up failed; the next up (or down) cleans up"' EXIT
+    do_up "$n"
+    ;;
+  down)
+    need_root; take_lock; do_down; log "down" ;;
+  status)
+    do_status ;;
+  exec)
+    # Like a login on the host, but without ssh: the working directory becomes / (nsenter), the
+    # environment is the caller's. The exit status is CMD's.
+    [ $# -ge 3 ] && [ "$2" = -- ] || usage
+    h=$1; shift 2
+    [ -e "/run/netns/$(netns_of "$h")" ] && mountpoint -q "$(mntns_of "$h")" || die "no such host: $h"
+    # exec, and nsenter execs too: a signal to this script's pid (Java's destroy()) reaches CMD.
+    exec nsenter --net="/run/netns/$(netns_of "$h")" --mount="$(mntns_of "$h")" -- "$@" ;;
+  image-dir)
+    [ $# -eq 1 ] || usage
+    build_rootfs "$1" ;;
+  image-ext4)
+    [ $# -ge 1 ] && [ $# -le 2 ] || usage
+    do_image_ext4 "$@" ;;
+  _mntns-setup)   # internal, see make_host
+    mntns_setup "$1" ;;
+  *) usage ;;
+esac
