@@ -64,8 +64,8 @@ public final class Checkpointer {
             sh.writeFile(conf, configText(options.restoreConfig()), QUICK);
             env.put("CRIU_CONFIG_FILE", conf);
         }
-        CommandResult r = sh.run(Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n "
-                + Shell.quote(name) + " -r -D " + Shell.quote(dir), timeout);
+        CommandResult r = sh.run(lxc.detachedCommand(Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath())
+                + " -n " + Shell.quote(name) + " -r -D " + Shell.quote(dir), dir + "/onehaul-restore.out"), timeout);
         if (!r.ok()) {
             throw new HostException(lxc.host(), "CRIU restore of " + name + " failed: " + r.reason()
                     + criuError(dir, "restore.log"));

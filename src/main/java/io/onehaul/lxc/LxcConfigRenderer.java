@@ -88,11 +88,24 @@ public final class LxcConfigRenderer {
                 if (!n.ip().matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
                     throw new BadInputException("NIC " + n.nicId() + " IP '" + n.ip() + "' is not an IPv4 address");
                 }
-                out.add(p + "ipv4.address = " + n.ip() + "/" + prefix(vm.context().get("ETH" + i + "_MASK")));
+                int prefix = prefix(vm.context().get("ETH" + i + "_MASK"));
+                // LXC 5.0.2 sets broadcast 0.0.0.255 unless it is given (test bed finding).
+                out.add(p + "ipv4.address = " + n.ip() + "/" + prefix + " " + broadcast(n.ip(), prefix));
             }
             i++;
         }
         return out;
+    }
+
+    static String broadcast(String ip, int prefix) {
+        String[] o = ip.split("\\.");
+        long addr = 0;
+        for (String part : o) {
+            addr = (addr << 8) | (Integer.parseInt(part) & 0xff);
+        }
+        long host = prefix >= 32 ? 0 : (1L << (32 - prefix)) - 1;
+        long b = (addr | host) & 0xffffffffL;
+        return ((b >> 24) & 0xff) + "." + ((b >> 16) & 0xff) + "." + ((b >> 8) & 0xff) + "." + (b & 0xff);
     }
 
     static int prefix(String mask) {

@@ -142,8 +142,8 @@ public final class LxcHost {
 
     public void start(String name, Duration timeout) {
         String n = Shell.quote(name);
-        CommandResult r = shell.run("lxc-start " + p() + " -n " + n + " && lxc-wait " + p() + " -n " + n
-                + " -s RUNNING -t " + timeout.toSeconds(), timeout.plusSeconds(10));
+        CommandResult r = shell.run(detachedCommand("lxc-start " + p() + " -n " + n, "/tmp/onehaul-start-" + name + ".log")
+                + " && lxc-wait " + p() + " -n " + n + " -s RUNNING -t " + timeout.toSeconds(), timeout.plusSeconds(10));
         if (!r.ok()) {
             throw new HostException(host(), "lxc-start " + name + " failed: " + r.reason() + lastLxcLogError(name));
         }
@@ -167,10 +167,13 @@ public final class LxcHost {
         }
     }
 
-    public void reboot(String name, Duration timeout) {
-        shell.check("lxc-stop --reboot " + name, "lxc-stop " + p() + " -n " + Shell.quote(name) + " -r -t "
-                + timeout.toSeconds(), timeout.plusSeconds(10));
-        confirmRunning(name);
+    /**
+     * Runs a command that may leave a daemon behind (lxc-start, lxc-checkpoint -r): its output goes to
+     * a file, never to the SSH channel, or the channel stays open as long as the container runs.
+     */
+    public String detachedCommand(String command, String logFile) {
+        String log = Shell.quote(logFile);
+        return command + " </dev/null >" + log + " 2>&1; rc=$?; cat " + log + " >&2; rm -f " + log + "; exit $rc";
     }
 
     private String lastLxcLogError(String name) {

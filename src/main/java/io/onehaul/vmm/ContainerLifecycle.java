@@ -91,13 +91,15 @@ public final class ContainerLifecycle {
         }
     }
 
+    /** reboot: a clean stop (killed after the stop timeout) and a fresh start, as the stock driver does. */
     public void reboot(VmmArgs.OnContainer args, DriverMessage msg) {
         requireSameVm(args.vmid(), msg.vm());
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             requireRunning(lxc, args.deployId());
             log.info("rebooting {} on {}", args.deployId(), args.host());
-            lxc.reboot(args.deployId(), settings.stopTimeout());
+            lxc.stop(args.deployId(), false, settings.stopTimeout());
+            lxc.start(args.deployId(), settings.startTimeout());
         }
     }
 

@@ -81,7 +81,7 @@ class LxcConfigRendererTest {
         assertTrue(conf.contains("lxc.net.0.type = veth\nlxc.net.0.link = onebr0\nlxc.net.0.flags = up\n"));
         assertTrue(conf.contains("lxc.net.0.hwaddr = 02:00:0a:e8:01:02\n"));
         assertTrue(conf.contains("lxc.net.0.veth.pair = one-7-0\n"));
-        assertTrue(conf.contains("lxc.net.0.ipv4.address = 10.232.1.2/16\n"));
+        assertTrue(conf.contains("lxc.net.0.ipv4.address = 10.232.1.2/16 10.232.255.255\n"));
         assertTrue(conf.contains("lxc.uts.name = web-1\n"));
     }
 

@@ -155,9 +155,11 @@ class LifecycleOnTestBedTest {
     void reboot_and_reset_restart_the_init_with_a_new_boot() throws Exception {
         TestVm vm = deploy(newVm(true));
         Tick first = advancing(tb, "h1", vm);
-        assertEquals(0, onContainer("reboot", vm).exit());
+        Proc.Result reboot = onContainer("reboot", vm);
+        assertEquals(0, reboot.exit(), reboot.stderr());
         Tick afterReboot = waitForNewBoot(vm, first.bootId());
-        assertEquals(0, onContainer("reset", vm).exit());
+        Proc.Result reset = onContainer("reset", vm);
+        assertEquals(0, reset.exit(), reset.stderr());
         waitForNewBoot(vm, afterReboot.bootId());
         assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
     }
