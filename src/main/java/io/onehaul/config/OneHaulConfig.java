@@ -160,6 +160,16 @@ public final class OneHaulConfig {
         return get("lxc.include", "/usr/share/lxc/config/common.conf");
     }
 
+    /** The ssh a host uses to reach another host for direct copies (rsync -e). */
+    public String transferSsh() {
+        return get("transfer.ssh_command", "ssh -o BatchMode=yes");
+    }
+
+    /** rsync on the receiving host (rsync --rsync-path), e.g. "sudo -n rsync" for a non-root SSH user. */
+    public String transferRemoteRsync() {
+        return get("transfer.rsync_path", "rsync");
+    }
+
     public boolean privilegedContainers() {
         return getBool("container.privileged", true);
     }

@@ -1,0 +1,69 @@
+package io.onehaul.transfer;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import io.onehaul.opennebula.Names;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@link FileTransfer} by rsync run on the source host straight to the destination host over SSH (as
+ * OpenNebula's ssh TM copies host to host). The source host's SSH client checks the destination's
+ * host key against its own known_hosts (BatchMode: no prompt, no password).
+ */
+public final class DirectRsync implements FileTransfer {
+    private static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
+    private static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
+
+    private final String sshCommand;
+    private final String remoteRsync;
+
+    /**
+     * @param sshCommand  the ssh the source host uses to reach the destination (rsync -e)
+     * @param remoteRsync rsync on the destination (rsync --rsync-path), e.g. "sudo -n rsync"
+     */
+    public DirectRsync(String sshCommand, String remoteRsync) {
+        this.sshCommand = sshCommand;
+        this.remoteRsync = remoteRsync;
+    }
+
+    @Override
+    public TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options o) {
+        Names.host(dstHost);
+        List<String> cmd = new ArrayList<>(List.of("rsync", "-aHS", "--numeric-ids", "--stats"));
+        if (o.delete()) {
+            cmd.add("--delete");
+        }
+        if (o.inPlace()) {
+            cmd.add("--inplace");
+        }
+        for (String ex : o.excludes()) {
+            cmd.add("--exclude=" + ex);
+        }
+        cmd.add("-e");
+        cmd.add(sshCommand);
+        if (!remoteRsync.isBlank() && !remoteRsync.equals("rsync")) {
+            cmd.add("--rsync-path=" + remoteRsync);
+        }
+        cmd.add(srcPath);
+        cmd.add(dstHost + ":" + dstPath);
+        CommandResult r = source.run(Shell.command(cmd), o.timeout());
+        if (!r.ok()) {
+            throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
+                    + " failed: " + r.reason());
+        }
+        return new TransferResult(number(SENT, r.stdout()), number(SIZE, r.stdout()), r.elapsed());
+    }
+
+    static long number(Pattern p, String stats) {
+        Matcher m = p.matcher(stats);
+        if (!m.find()) {
+            return -1;
+        }
+        return Long.parseLong(m.group(1).replaceAll("[,.]", ""));
+    }
+}

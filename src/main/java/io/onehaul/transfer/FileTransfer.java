@@ -1,0 +1,29 @@
+package io.onehaul.transfer;
+
+import io.onehaul.host.HostShell;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Port: copy a file or folder from one host to another with rsync semantics (only what differs is
+ * sent; owners, modes, sparse files and hard links kept). Today: host-to-host; a relay through the
+ * front-end for providers whose hosts cannot reach each other will be a second adapter.
+ */
+public interface FileTransfer {
+    /**
+     * @param source    shell on the source host
+     * @param srcPath   path on the source; a trailing "/" copies the folder's content, as rsync does
+     * @param dstHost   destination host name (as OpenNebula names it)
+     * @param dstPath   path on the destination
+     */
+    TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options options);
+
+    record Options(boolean delete, List<String> excludes, boolean inPlace, Duration timeout) {
+        public static Options mirror(Duration timeout, String... excludes) {
+            return new Options(true, List.of(excludes), false, timeout);
+        }
+    }
+
+    /** What rsync reports: bytes actually sent over the wire, and the wall time. */
+    record TransferResult(long bytesSent, long totalFileBytes, Duration elapsed) {}
+}
