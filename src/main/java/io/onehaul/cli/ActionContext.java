@@ -33,6 +33,14 @@ public final class ActionContext {
                 config.sshIdentities(), config.sshKnownHosts(), config.sshConnectTimeout(), config.sudo()));
     }
 
+    public io.onehaul.vmm.MigrateAction migrateAction() {
+        String logDir = config.logDir();
+        java.nio.file.Path dir = java.nio.file.Files.isDirectory(java.nio.file.Path.of(logDir)) ? java.nio.file.Path.of(logDir) : null;
+        return new io.onehaul.vmm.MigrateAction(settings(), hosts(),
+                new io.onehaul.transfer.DirectRsync(config.transferSsh(), config.transferRemoteRsync()),
+                config.transferSsh(), dir);
+    }
+
     /** Tags every later log line with the VM id, so oned puts it in that VM's log. */
     public void vm(int vmid) {
         VmLogContext.setVm(vmid);

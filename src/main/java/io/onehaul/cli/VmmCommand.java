@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "vmm", description = "lxc_live VMM driver actions (called by one_vmm_exec through the shims)",
         subcommands = {VmmCommand.Deploy.class, VmmCommand.Shutdown.class, VmmCommand.Cancel.class,
                 VmmCommand.Reboot.class, VmmCommand.Reset.class, VmmCommand.Save.class,
-                VmmCommand.Restore.class, VmmCommand.NotSupported.class})
+                VmmCommand.Restore.class, VmmCommand.Migrate.class, VmmCommand.NotSupported.class})
 public final class VmmCommand {
 
     @Command(name = "deploy", description = "deploy <deployment_file> <host> <vmid> <host>; stdin: base64 <VM>")
@@ -144,6 +144,31 @@ public final class VmmCommand {
             DriverMessage m = ctx.message();
             new ContainerLifecycle(ctx.settings(), ctx.hosts()).restore(a, m);
             return 0;
+        }
+    }
+
+    @Command(name = "migrate", description = "migrate <deploy_id> <dst_host> <src_host> <vmid> <src_host>; stdin: base64 driver message")
+    static final class Migrate extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String action() {
+            return "migrate";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.Migrate a = VmmArgs.migrate(argv);
+            ctx.vm(a.vmid());
+            var request = io.onehaul.migration.MigrationRequest.from(a, ctx.message(), ctx.settings().datastoreLocation());
+            try {
+                ctx.migrateAction().migrate(request);
+                return 0;
+            } catch (io.onehaul.migration.MigrationFailedException e) {
+                throw new io.onehaul.vmm.ActionFailedException((e.containerRunsOnSource()
+                        ? "not migrated, still running on " + a.sourceHost() + ": "
+                        : "not migrated and NOT running on " + a.sourceHost() + ": ") + e.getMessage(), e);
+            }
         }
     }
 

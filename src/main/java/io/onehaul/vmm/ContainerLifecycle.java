@@ -4,8 +4,6 @@ import io.onehaul.criu.Checkpointer;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
 import io.onehaul.lxc.ContainerState;
-import io.onehaul.lxc.DiskPlan;
-import io.onehaul.lxc.LxcConfigRenderer;
 import io.onehaul.lxc.LxcHost;
 import io.onehaul.lxc.PreparedDisk;
 import io.onehaul.opennebula.BadInputException;
@@ -15,7 +13,6 @@ import io.onehaul.opennebula.Names;
 import io.onehaul.opennebula.VmXml;
 import io.onehaul.opennebula.VmmArgs;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +25,12 @@ public final class ContainerLifecycle {
 
     private final DriverSettings settings;
     private final HostShellFactory hosts;
+    private final ContainerSetup setup;
 
     public ContainerLifecycle(DriverSettings settings, HostShellFactory hosts) {
         this.settings = settings;
         this.hosts = hosts;
+        this.setup = new ContainerSetup(settings);
     }
 
     /** deploy: returns the deploy id (container name) oned stores. */
@@ -180,38 +179,12 @@ public final class ContainerLifecycle {
         }
     }
 
-    /** Mounts the disks and defines the container from the VM template. */
-    List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
-        Map<String, DiskPlan.Kind> kinds = lxc.probeDisks(sysdir, DiskPlan.filesToProbe(vm));
-        List<PreparedDisk> disks = DiskPlan.plan(vm, sysdir, kinds);
-        String config = LxcConfigRenderer.render(vm, name, disks, new LxcConfigRenderer.Options(
-                settings.lxcInclude(), lxc.cgroupV2(), settings.privileged(), "/var/log/lxc/" + name + ".log"));
-        try {
-            lxc.mountDisks(disks, ContextScript.render(vm.context()));
-            lxc.define(name, config, sysdir);
-        } catch (RuntimeException e) {
-            release(lxc, name, sysdir, true);
-            throw e;
-        }
-        return disks;
+    private List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
+        return setup.prepare(lxc, vm, name, sysdir);
     }
 
-    /** Stops (if asked), unmounts and undefines; used for cleanup, so it tries every step. */
     private void release(LxcHost lxc, String name, String sysdir, boolean killFirst) {
-        if (killFirst) {
-            try {
-                ContainerState s = lxc.state(name);
-                if (s != ContainerState.UNDEFINED && s != ContainerState.STOPPED) {
-                    lxc.stop(name, true, settings.stopTimeout());
-                }
-            } catch (RuntimeException e) {
-                log.warn("could not stop {} during cleanup: {}", name, e.getMessage());
-            }
-        }
-        if (!sysdir.isEmpty()) {
-            lxc.unmountDisks(sysdir);
-        }
-        lxc.undefine(name);
+        setup.release(lxc, name, sysdir, killFirst);
     }
 
     private String sysdirOnHost(LxcHost lxc, String name, DriverMessage msg) {

@@ -1,0 +1,133 @@
+package io.onehaul.criu;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import io.onehaul.lxc.LxcHost;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A CRIU dump that holds the container frozen at post-dump until told to finish (commit: CRIU ends the
+ * source processes) or to abort (CRIU resumes them), the technique Incus uses. An action script
+ * passed through a dump-only CRIU config waits for a decision file; it gives up after a hold limit and
+ * aborts, so a driver that dies never leaves the source frozen for ever. Files live in a work folder:
+ * images/, hold.sh, dump.conf, dump-start, dumped, decision, dump.rc, dump.out.
+ */
+public final class HeldDump {
+    private static final Duration QUICK = Duration.ofSeconds(30);
+
+    private final LxcHost lxc;
+    private final CriuOptions options;
+    private final String work;
+    private final Duration holdLimit;
+
+    public HeldDump(LxcHost lxc, CriuOptions options, String workDir, Duration holdLimit) {
+        this.lxc = lxc;
+        this.options = options;
+        this.work = workDir;
+        this.holdLimit = holdLimit;
+    }
+
+    public String imagesDir() {
+        return work + "/images";
+    }
+
+    /** Starts the dump in the background and returns once the source is frozen with complete images. */
+    public Instant start(String name, Duration timeout) {
+        HostShell sh = lxc.shell();
+        String w = Shell.quote(work);
+        sh.check("preparing " + work, "rm -rf " + w + " && mkdir -p " + Shell.quote(imagesDir()), QUICK);
+        sh.writeFile(work + "/hold.sh", holdScript().getBytes(StandardCharsets.UTF_8), QUICK);
+        StringBuilder conf = new StringBuilder("action-script " + work + "/hold.sh\n");
+        options.dumpConfig().forEach(l -> conf.append(l).append('\n'));
+        sh.writeFile(work + "/dump.conf", conf.toString().getBytes(StandardCharsets.UTF_8), QUICK);
+        Map<String, String> env = new LinkedHashMap<>(options.env());
+        env.put("CRIU_CONFIG_FILE", work + "/dump.conf");
+        String dump = Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n " + Shell.quote(name)
+                + " -s -D " + Shell.quote(imagesDir());
+        // setsid + redirections: the dump outlives this SSH command and never holds its channel.
+        String background = "chmod 700 " + w + "/hold.sh && date +%s.%N > " + w + "/dump-start && "
+                + "setsid sh -c " + Shell.quote(dump + " </dev/null >" + work + "/dump.out 2>&1; echo $? > " + work + "/dump.rc")
+                + " </dev/null >/dev/null 2>&1 &";
+        sh.check("starting the CRIU dump of " + name, background, QUICK);
+        CommandResult r = sh.run("cd " + w + " && while [ ! -f dumped ] && [ ! -f dump.rc ]; do sleep 0.01; done; "
+                + "if [ -f dumped ]; then cat dump-start; else echo \"dump ended with code $(cat dump.rc)\" >&2; "
+                + "grep -m1 -E 'Error|error' images/dump.log >&2 || tail -n 3 dump.out >&2; exit 3; fi", timeout);
+        if (!r.ok()) {
+            throw new HostException(lxc.host(), "CRIU dump of " + name + " failed: " + r.reason());
+        }
+        return hostInstant(r.stdout());
+    }
+
+    /** The destination runs: CRIU ends the held processes; returns when lxc-checkpoint has exited. */
+    public int commit(Duration timeout) {
+        return decide("commit", timeout);
+    }
+
+    /** Rollback: CRIU resumes the held processes (or they were never frozen if the dump failed early). */
+    public int abort(Duration timeout) {
+        return decide("abort", timeout);
+    }
+
+    /** True if a dump was started here (so a decision is owed). */
+    public boolean started() {
+        return lxc.shell().run("test -f " + Shell.quote(work + "/dump-start"), QUICK).ok();
+    }
+
+    private int decide(String decision, Duration timeout) {
+        String w = Shell.quote(work);
+        CommandResult r = lxc.shell().run("cd " + w + " && { [ -f decision ] || echo " + decision + " > decision.tmp && mv decision.tmp decision; }; "
+                + "while [ ! -f dump.rc ]; do sleep 0.01; done; cat dump.rc", timeout);
+        if (!r.ok()) {
+            throw new HostException(lxc.host(), "CRIU did not finish after " + decision + ": " + r.reason());
+        }
+        try {
+            return Integer.parseInt(r.stdout().strip());
+        } catch (NumberFormatException e) {
+            throw new HostException(lxc.host(), "unreadable CRIU exit status '" + r.stdout().strip() + "'");
+        }
+    }
+
+    public void remove() {
+        lxc.shell().run("rm -rf " + Shell.quote(work), QUICK);
+    }
+
+    /** A CRIU action script: exit 0 for every action except the post-dump decision (shared notes). */
+    private String holdScript() {
+        long ticks = Math.max(1, holdLimit.toMillis() / 20);
+        return "#!/bin/sh\n"
+                + "# OneHaul: hold the dumped container at post-dump until the migration decides.\n"
+                + "d=$(dirname \"$0\")\n"
+                + "[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] || exit 0\n"
+                + "date +%s.%N > \"$d/dumped\"\n"
+                + "i=0\n"
+                + "while [ ! -f \"$d/decision\" ]; do\n"
+                + "  sleep 0.02; i=$((i+1))\n"
+                + "  if [ $i -gt " + ticks + " ]; then echo abort-timeout > \"$d/decision\"; fi\n"
+                + "done\n"
+                + "[ \"$(cat \"$d/decision\")\" = commit ] && exit 0\n"
+                + "exit 1\n";
+    }
+
+    static Instant hostInstant(String epochSeconds) {
+        String s = epochSeconds.strip();
+        try {
+            String[] parts = s.split("\\.");
+            long secs = Long.parseLong(parts[0]);
+            long nanos = parts.length > 1 ? Long.parseLong((parts[1] + "000000000").substring(0, 9)) : 0;
+            return Instant.ofEpochSecond(secs, nanos);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("unreadable host time '" + s + "'", e);
+        }
+    }
+
+    /** The host's clock now (for freeze timing and clock offsets). */
+    public static Instant hostNow(HostShell sh) {
+        return hostInstant(sh.check("reading the clock", "date +%s.%N", QUICK).stdout());
+    }
+}

@@ -1,0 +1,60 @@
+package io.onehaul.vmm;
+
+import io.onehaul.lxc.ContainerState;
+import io.onehaul.lxc.DiskPlan;
+import io.onehaul.lxc.LxcConfigRenderer;
+import io.onehaul.lxc.LxcHost;
+import io.onehaul.lxc.PreparedDisk;
+import io.onehaul.opennebula.VmXml;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Making a container ready on a host (disks mounted, LXC definition written from the VM template) and
+ * undoing that. Shared by deploy, restore and the destination side of a migration.
+ */
+public final class ContainerSetup {
+    private static final Logger log = LoggerFactory.getLogger(ContainerSetup.class);
+
+    private final DriverSettings settings;
+
+    public ContainerSetup(DriverSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Mounts the disks and defines the container; on failure nothing of it is left. */
+    public List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
+        Map<String, DiskPlan.Kind> kinds = lxc.probeDisks(sysdir, DiskPlan.filesToProbe(vm));
+        List<PreparedDisk> disks = DiskPlan.plan(vm, sysdir, kinds);
+        String config = LxcConfigRenderer.render(vm, name, disks, new LxcConfigRenderer.Options(
+                settings.lxcInclude(), lxc.cgroupV2(), settings.privileged(), "/var/log/lxc/" + name + ".log"));
+        try {
+            lxc.mountDisks(disks, ContextScript.render(vm.context()));
+            lxc.define(name, config, sysdir);
+        } catch (RuntimeException e) {
+            release(lxc, name, sysdir, true);
+            throw e;
+        }
+        return disks;
+    }
+
+    /** Stops (if asked), unmounts and undefines; used for cleanup, so it tries every step. */
+    public void release(LxcHost lxc, String name, String sysdir, boolean killFirst) {
+        if (killFirst) {
+            try {
+                ContainerState s = lxc.state(name);
+                if (s != ContainerState.UNDEFINED && s != ContainerState.STOPPED) {
+                    lxc.stop(name, true, settings.stopTimeout());
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not stop {} during cleanup: {}", name, e.getMessage());
+            }
+        }
+        if (!sysdir.isEmpty()) {
+            lxc.unmountDisks(sysdir);
+        }
+        lxc.undefine(name);
+    }
+}

@@ -1,0 +1,80 @@
+package io.onehaul.vmm;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What pre-flight needs to know about one host, gathered in a single read-only command (one SSH round
+ * trip per host): architecture, tools and versions, whether CRIU works here, the container's state,
+ * free or used space, bridges, and the host's clock.
+ */
+record HostFacts(Map<String, String> values) {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    static HostFacts gather(HostShell sh, String lxcPath, String container, Map<String, String> criuEnv,
+                            String spaceQuery, List<String> bridges) {
+        String p = Shell.quote(lxcPath);
+        String n = Shell.quote(container);
+        StringBuilder cmd = new StringBuilder();
+        cmd.append("echo arch=$(uname -m); ");
+        cmd.append("echo criu=$(criu --version 2>/dev/null | awk '/^Version/ {print $2}'); ");
+        cmd.append("command -v lxc-checkpoint >/dev/null && echo lxc_checkpoint=yes; ");
+        cmd.append("command -v rsync >/dev/null && echo rsync=yes; ");
+        cmd.append(Shell.envPrefix(criuEnv)).append("criu check >/dev/null 2>&1 && echo criu_check=ok; ");
+        cmd.append("if [ -f ").append(p).append("/").append(n).append("/config ]; then echo state=$(lxc-info -P ").append(p)
+                .append(" -n ").append(n).append(" -s -H 2>/dev/null); else echo state=UNDEFINED; fi; ");
+        cmd.append(spaceQuery).append("; ");
+        for (String b : bridges) {
+            cmd.append("ip link show dev ").append(Shell.quote(b)).append(" >/dev/null 2>&1 || echo missing_bridge=")
+                    .append(Shell.quote(b)).append("; ");
+        }
+        cmd.append("echo now=$(date +%s.%N)");
+        CommandResult r = sh.run(cmd.toString(), TIMEOUT);
+        if (!r.ok()) {
+            throw new HostException(sh.host(), "pre-flight inspection failed: " + r.reason());
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        r.stdout().lines().forEach(l -> {
+            int eq = l.indexOf('=');
+            if (eq > 0) {
+                String k = l.substring(0, eq);
+                m.merge(k, l.substring(eq + 1).strip(), (a, b) -> a + "," + b);
+            }
+        });
+        return new HostFacts(m);
+    }
+
+    /** Space used by a VM folder, without its mount points and migration work files. */
+    static String usedBytesQuery(String sysdir) {
+        return "echo used=$(du -sxb --exclude=mapper --exclude=.migration --exclude=checkpoint " + Shell.quote(sysdir)
+                + " 2>/dev/null | cut -f1)";
+    }
+
+    /** Free bytes where a folder is (or would be) created: the nearest existing ancestor's filesystem. */
+    static String freeBytesQuery(String folder) {
+        return "d=" + Shell.quote(folder) + "; while [ ! -d \"$d\" ]; do d=$(dirname \"$d\"); done; "
+                + "echo free=$(df -PB1 \"$d\" | awk 'NR==2 {print $4}')";
+    }
+
+    String get(String key) {
+        return values.getOrDefault(key, "");
+    }
+
+    boolean has(String key) {
+        return values.containsKey(key);
+    }
+
+    long number(String key) {
+        try {
+            return Long.parseLong(get(key));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

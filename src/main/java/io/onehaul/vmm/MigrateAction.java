@@ -1,0 +1,72 @@
+package io.onehaul.vmm;
+
+import io.onehaul.host.HostShell;
+import io.onehaul.host.HostShellFactory;
+import io.onehaul.migration.LiveMigration;
+import io.onehaul.migration.MigrationFailedException;
+import io.onehaul.migration.MigrationReport;
+import io.onehaul.migration.MigrationRequest;
+import io.onehaul.transfer.FileTransfer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * lxc_live {@code migrate}: opens both hosts (outside the freeze), runs the live migration, and leaves
+ * its report as a JSON line in the driver's log folder and a summary line in the VM log.
+ */
+public final class MigrateAction {
+    private static final Logger log = LoggerFactory.getLogger(MigrateAction.class);
+    public static final String REPORT_FILE = "onehaul-migrations.jsonl";
+
+    private final DriverSettings settings;
+    private final HostShellFactory hosts;
+    private final FileTransfer transfer;
+    private final String transferSsh;
+    private final Path logDir;
+
+    public MigrateAction(DriverSettings settings, HostShellFactory hosts, FileTransfer transfer, String transferSsh,
+                         Path logDir) {
+        this.settings = settings;
+        this.hosts = hosts;
+        this.transfer = transfer;
+        this.transferSsh = transferSsh;
+        this.logDir = logDir;
+    }
+
+    public MigrationReport migrate(MigrationRequest r) {
+        log.info("live migration of {} from {} to {} ({})", r.container(), r.sourceHost(), r.destinationHost(),
+                LiveMigration.STRATEGY);
+        try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost())) {
+            var steps = new LxcCriuMigrationSteps(settings, src, dst, transfer, transferSsh);
+            MigrationReport report = new LiveMigration(steps, Clock.systemUTC()).run(r);
+            record(report);
+            return report;
+        } catch (MigrationFailedException e) {
+            record(e.report());
+            throw e;
+        }
+    }
+
+    private void record(MigrationReport report) {
+        if ("success".equals(report.result)) {
+            log.info(report.summary());
+        } else {
+            log.error(report.summary());
+        }
+        if (logDir == null) {
+            return;
+        }
+        try {
+            Files.writeString(logDir.resolve(REPORT_FILE), report.toJson() + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            log.warn("could not append the migration report to {}: {}", logDir.resolve(REPORT_FILE), e.getMessage());
+        }
+    }
+}

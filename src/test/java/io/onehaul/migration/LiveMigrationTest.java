@@ -1,0 +1,167 @@
+package io.onehaul.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.onehaul.opennebula.DriverMessage;
+import io.onehaul.opennebula.VmmArgs;
+import io.onehaul.testsupport.Fixtures;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The orchestration of a stop-and-copy live migration, with every failure branch, on fake hosts. */
+class LiveMigrationTest {
+
+    static MigrationRequest request(boolean shared) {
+        DriverMessage m = DriverMessage.parse(Fixtures.text("0006-vmm-migrate.stdin.xml"));
+        MigrationRequest r = MigrationRequest.from(VmmArgs.migrate(List.of("one-3", "h2", "h1", "3", "h1")), m,
+                "/var/lib/one/datastores");
+        return new MigrationRequest(r.vmid(), r.container(), r.sourceHost(), r.destinationHost(), r.sourceSysdir(),
+                r.destinationSysdir(), shared, r.vm());
+    }
+
+    /** Records calls; fails at the step it is told to. */
+    static final class FakeSteps implements MigrationSteps {
+        final List<String> calls = new ArrayList<>();
+        final Set<String> failing;
+        boolean sourceRunsAfterResume = true;
+
+        FakeSteps(String... failing) {
+            this.failing = Set.of(failing);
+        }
+
+        private void step(String name) {
+            calls.add(name);
+            if (failing.contains(name)) {
+                throw new IllegalStateException(name + " broke");
+            }
+        }
+
+        @Override public void preflight(MigrationRequest r) {
+            calls.add("preflight");
+            if (failing.contains("preflight")) {
+                throw new MigrationRefusedException("pre-flight refused: no room");
+            }
+        }
+        @Override public long presync(MigrationRequest r) { step("presync"); return 1000; }
+        @Override public Instant dumpAndHold(MigrationRequest r) { step("dump"); return Instant.ofEpochSecond(100); }
+        @Override public long finalSync(MigrationRequest r) { step("finalSync"); return 50; }
+        @Override public Instant restoreOnDestination(MigrationRequest r) {
+            step("restore");
+            return Instant.ofEpochSecond(100, 750_000_000);
+        }
+        @Override public void commitSource(MigrationRequest r) { step("commit"); }
+        @Override public boolean resumeSource(MigrationRequest r) { step("resume"); return sourceRunsAfterResume; }
+        @Override public void cleanDestination(MigrationRequest r) { step("cleanDestination"); }
+        @Override public double destinationClockOffsetSeconds() { return 0.05; }
+    }
+
+    final Clock clock = Clock.fixed(Instant.ofEpochSecond(1_000), ZoneOffset.UTC);
+
+    @Test
+    void a_good_migration_runs_every_phase_in_order_and_measures_the_freeze_on_the_hosts_clocks() {
+        FakeSteps steps = new FakeSteps();
+        MigrationReport report = new LiveMigration(steps, clock).run(request(false));
+        assertEquals(List.of("preflight", "presync", "dump", "finalSync", "restore", "commit"), steps.calls);
+        assertEquals("success", report.result);
+        assertEquals(0.80, report.freezeSeconds, 1e-9, "restore confirmed 0.75 s after dump start + 0.05 s clock offset");
+        assertEquals(1050, report.bytesMoved);
+        assertTrue(report.toJson().contains("\"strategy\":\"stop-and-copy\""));
+        assertTrue(report.summary().contains("freeze 0.80 s"));
+    }
+
+    @Test
+    void a_shared_datastore_is_not_copied() {
+        FakeSteps steps = new FakeSteps();
+        new LiveMigration(steps, clock).run(request(true));
+        assertFalse(steps.calls.contains("presync"));
+    }
+
+    @Test
+    void a_refusal_in_preflight_changes_nothing_and_needs_no_rollback() {
+        FakeSteps steps = new FakeSteps("preflight");
+        MigrationFailedException e = assertThrows(MigrationFailedException.class,
+                () -> new LiveMigration(steps, clock).run(request(false)));
+        assertEquals(List.of("preflight"), steps.calls);
+        assertTrue(e.containerRunsOnSource());
+        assertEquals("refused", e.report().result);
+        assertTrue(e.getMessage().contains("no room"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Phase.class, names = {"PRESYNC", "DUMP", "FINAL_SYNC", "RESTORE"})
+    void any_failure_before_the_commit_cleans_the_destination_and_resumes_the_source(Phase failing) {
+        String step = switch (failing) {
+            case PRESYNC -> "presync";
+            case DUMP -> "dump";
+            case FINAL_SYNC -> "finalSync";
+            default -> "restore";
+        };
+        FakeSteps steps = new FakeSteps(step);
+        MigrationFailedException e = assertThrows(MigrationFailedException.class,
+                () -> new LiveMigration(steps, clock).run(request(false)));
+        assertEquals(List.of("cleanDestination", "resume"), steps.calls.subList(steps.calls.size() - 2, steps.calls.size()));
+        assertFalse(steps.calls.contains("commit"), "never commit after a failure");
+        assertTrue(e.containerRunsOnSource());
+        assertEquals("rolled-back", e.report().result);
+        assertTrue(e.getMessage().contains(step + " broke"));
+        assertEquals(failing.name().toLowerCase(), e.report().phases.stream().filter(p -> p.error() != null)
+                .findFirst().orElseThrow().phase());
+    }
+
+    @Test
+    void a_rollback_that_cannot_bring_the_source_back_says_so() {
+        FakeSteps steps = new FakeSteps("restore");
+        steps.sourceRunsAfterResume = false;
+        MigrationFailedException e = assertThrows(MigrationFailedException.class,
+                () -> new LiveMigration(steps, clock).run(request(false)));
+        assertFalse(e.containerRunsOnSource());
+        assertEquals("failed", e.report().result);
+    }
+
+    @Test
+    void a_destination_cleanup_failure_still_resumes_the_source() {
+        FakeSteps steps = new FakeSteps("finalSync", "cleanDestination");
+        MigrationFailedException e = assertThrows(MigrationFailedException.class,
+                () -> new LiveMigration(steps, clock).run(request(false)));
+        assertTrue(steps.calls.contains("resume"));
+        assertTrue(e.containerRunsOnSource());
+        assertTrue(e.report().phases.get(e.report().phases.size() - 1).error().contains("destination cleanup"));
+    }
+
+    @Test
+    void after_the_commit_the_source_is_never_touched_again_even_if_its_cleanup_fails() {
+        FakeSteps steps = new FakeSteps("commit");
+        MigrationReport report = new LiveMigration(steps, clock).run(request(false));
+        assertEquals("success", report.result, "the destination runs: the move happened");
+        assertFalse(steps.calls.contains("resume"));
+        assertFalse(steps.calls.contains("cleanDestination"));
+        assertTrue(report.reason.contains("source cleanup incomplete"));
+    }
+
+    @Test
+    void the_request_takes_source_from_host_and_datastore_and_destination_from_the_new_history() {
+        MigrationRequest r = request(false);
+        assertEquals("h1", r.sourceHost());
+        assertEquals("h2", r.destinationHost());
+        assertEquals("/var/lib/one/datastores/100/3", r.sourceSysdir());
+        assertEquals("/var/lib/one/datastores/100/3", r.destinationSysdir());
+        assertFalse(r.sameHost());
+    }
+
+    @Test
+    void a_message_that_contradicts_the_argv_is_refused() {
+        DriverMessage m = DriverMessage.parse(Fixtures.text("0006-vmm-migrate.stdin.xml"));
+        assertThrows(io.onehaul.opennebula.BadInputException.class, () -> MigrationRequest.from(
+                VmmArgs.migrate(List.of("one-3", "h1", "h2", "3", "h2")), m, "/var/lib/one/datastores"));
+    }
+}
