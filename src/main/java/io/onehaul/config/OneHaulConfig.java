@@ -162,7 +162,7 @@ public final class OneHaulConfig {
 
     /** The ssh a host uses to reach another host for direct copies (rsync -e). */
     public String transferSsh() {
-        return get("transfer.ssh_command", "ssh -o BatchMode=yes");
+        return get("transfer.ssh_command", "ssh -o BatchMode=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3");
     }
 
     /** rsync on the receiving host (rsync --rsync-path), e.g. "sudo -n rsync" for a non-root SSH user. */
@@ -172,5 +172,36 @@ public final class OneHaulConfig {
 
     public boolean privilegedContainers() {
         return getBool("container.privileged", true);
+    }
+
+    // --- data-protection policy (README "Data-protection policy") ---
+
+    /** The PCA certificate the front-end trusts (PEM or DER). */
+    public Path policyTrustAnchor() {
+        return expandHome(get("policy.trust_anchor", "/etc/one/onehaul/pca/pca.crt"));
+    }
+
+    /** The PCA's latest revocation list; required: without it regulated VMs are refused. */
+    public Path policyCrl() {
+        return expandHome(get("policy.crl", "/etc/one/onehaul/pca/pca.crl"));
+    }
+
+    /** Tolerance on every validity period, for clocks out of step between PCA and front-end. */
+    public Duration policyClockSkew() {
+        int s = getInt("policy.clock_skew_seconds", 300);
+        if (s < 0) {
+            throw new BadInputException("config policy.clock_skew_seconds must not be negative: " + s);
+        }
+        return Duration.ofSeconds(s);
+    }
+
+    /** True: a VM without REGULATION is refused; false: it may run anywhere. */
+    public boolean policyMandatory() {
+        return getBool("policy.mandatory", false);
+    }
+
+    /** The hash-chained audit log (its head is {@code <file>.head}). */
+    public Path auditLog() {
+        return expandHome(get("audit.log", "/var/log/one/onehaul-audit.jsonl"));
     }
 }

@@ -51,7 +51,8 @@ public final class HeldDump {
         String dump = Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n " + Shell.quote(name)
                 + " -s -D " + Shell.quote(imagesDir());
         // setsid + redirections: the dump outlives this SSH command and never holds its channel.
-        String background = "chmod 700 " + w + "/hold.sh && date +%s.%N > " + w + "/dump-start && "
+        // Not "a && b && setsid … &": that backgrounds the whole list in a subshell that keeps the channel.
+        String background = "chmod 700 " + w + "/hold.sh && date +%s.%N > " + w + "/dump-start || exit 1; "
                 + "setsid sh -c " + Shell.quote(dump + " </dev/null >" + work + "/dump.out 2>&1; echo $? > " + work + "/dump.rc")
                 + " </dev/null >/dev/null 2>&1 &";
         sh.check("starting the CRIU dump of " + name, background, QUICK);

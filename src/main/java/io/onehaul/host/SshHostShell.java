@@ -47,7 +47,11 @@ public final class SshHostShell implements HostShell {
             throw new HostException(host, "known_hosts file " + s.knownHosts()
                     + " is missing: host keys must be verified (add the host with ssh-keyscan after checking it)");
         }
-        SSHClient ssh = new SSHClient();
+        // KEEP_ALIVE (not the default heartbeat) drops a connection whose peer stopped answering, so a
+        // host that vanishes mid-migration fails the call in seconds instead of hanging until a timeout.
+        net.schmizz.sshj.DefaultConfig config = new net.schmizz.sshj.DefaultConfig();
+        config.setKeepAliveProvider(net.schmizz.keepalive.KeepAliveProvider.KEEP_ALIVE);
+        SSHClient ssh = new SSHClient(config);
         try {
             ssh.addHostKeyVerifier(new OpenSSHKnownHosts(s.knownHosts().toFile()));
             ssh.setConnectTimeout((int) s.connectTimeout().toMillis());
@@ -63,7 +67,11 @@ public final class SshHostShell implements HostShell {
                 throw new HostException(host, "no readable SSH identity among " + s.identities());
             }
             ssh.authPublickey(s.user(), keys);
-            ssh.getConnection().getKeepAlive().setKeepAliveInterval(5);
+            net.schmizz.keepalive.KeepAlive ka = ssh.getConnection().getKeepAlive();
+            ka.setKeepAliveInterval(2);
+            if (ka instanceof net.schmizz.keepalive.KeepAliveRunner runner) {
+                runner.setMaxAliveCount(5);
+            }
             return new SshHostShell(host, ssh, s.sudo());
         } catch (HostException e) {
             closeQuietly(ssh);

@@ -34,7 +34,8 @@ public final class DirectRsync implements FileTransfer {
     @Override
     public TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options o) {
         Names.host(dstHost);
-        List<String> cmd = new ArrayList<>(List.of("rsync", "-aHS", "--numeric-ids", "--stats"));
+        // --timeout: an unreachable destination fails the copy after 30 s of silence instead of hanging.
+        List<String> cmd = new ArrayList<>(List.of("rsync", "-aHS", "--numeric-ids", "--stats", "--timeout=30"));
         if (o.delete()) {
             cmd.add("--delete");
         }

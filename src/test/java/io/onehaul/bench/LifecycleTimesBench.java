@@ -67,12 +67,15 @@ class LifecycleTimesBench {
                 advancing(tb, "h1", running);
                 String n = running.deployId();
                 String env = tb.value("TB_CRIU_ENV");
-                time(bare, "save", () -> tb.exec("h1", "env " + env + " lxc-checkpoint -n " + n + " -s -D /tmp/bare-" + n));
+                // Output to /dev/null: a daemon these leave behind (LXC's monitor) would hold our pipe open.
+                String quiet = " </dev/null >/dev/null 2>&1";
+                time(bare, "save", () -> tb.exec("h1", "env " + env + " lxc-checkpoint -n " + n + " -s -D /tmp/bare-" + n + quiet));
                 time(bare, "restore", () -> tb.exec("h1", "printf 'mntns-compat-mode\\n' > /tmp/bare-" + n + ".conf; env " + env
-                        + " CRIU_CONFIG_FILE=/tmp/bare-" + n + ".conf lxc-checkpoint -n " + n + " -r -D /tmp/bare-" + n));
-                time(bare, "shutdown", () -> tb.exec("h1", "lxc-stop -n " + n + " -t 5"));
-                time(bare, "deploy (again)", () -> tb.exec("h1", "lxc-start -n " + n + " && lxc-wait -n " + n + " -s RUNNING -t 30"));
-                time(bare, "cancel", () -> tb.exec("h1", "lxc-stop -k -n " + n));
+                        + " CRIU_CONFIG_FILE=/tmp/bare-" + n + ".conf lxc-checkpoint -n " + n + " -r -D /tmp/bare-" + n + quiet));
+                time(bare, "shutdown", () -> tb.exec("h1", "lxc-stop -n " + n + " -t 5" + quiet));
+                time(bare, "deploy (again)", () -> tb.exec("h1", "lxc-start -n " + n + quiet + " && lxc-wait -n " + n
+                        + " -s RUNNING -t 30"));
+                time(bare, "cancel", () -> tb.exec("h1", "lxc-stop -k -n " + n + quiet));
             } finally {
                 tb.exec("h1", "rm -rf /tmp/bare-one-" + vm.id() + "*");
                 CounterContainer.scrub(tb, "h1", running);

@@ -52,9 +52,27 @@ public final class DriverHarness {
         return work.resolve("log");
     }
 
+    /** The launcher running the compiled classes (ONEHAUL_BIN), for harnesses of other drivers. */
+    public Path launcher() {
+        return launcher;
+    }
+
+    /** The config file the launcher reads (ONEHAUL_CONF). */
+    public Path config() {
+        return config;
+    }
+
     /** Runs a VMM action as one_vmm_exec does for a local action. */
     public Proc.Result vmm(String action, List<String> params, int vmid, String host, String stdinXml) {
         return run("vmm/lxc_live/" + action, params, vmid + " " + host, encode(stdinXml));
+    }
+
+    /**
+     * A TM step run by one_vmm_exec (pre/post/failmigrate): same local-command frame, argv
+     * {@code <src> <dst> <new_sysdir> <vmid> <new_dsid>} (nothing appended), base64 VM XML on stdin.
+     */
+    public Proc.Result tm(String action, List<String> params, String vmXml) {
+        return run("tm/" + OnedMigrationHarness.TM + "/" + action, params, "", encode(vmXml));
     }
 
     /** Same, with stdin given byte for byte (for malformed-input tests). */

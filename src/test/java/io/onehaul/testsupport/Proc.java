@@ -49,8 +49,9 @@ public final class Proc {
                 p.destroyForcibly();
                 throw new AssertionError("timed out after " + timeoutSeconds + " s: " + cmd);
             }
-            t1.join();
-            t2.join();
+            // A daemon the command left behind (an LXC monitor) may keep the pipes open: do not wait for it.
+            t1.join(5000);
+            t2.join(5000);
             return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

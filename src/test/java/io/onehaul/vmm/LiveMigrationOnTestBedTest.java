@@ -1,0 +1,191 @@
+package io.onehaul.vmm;
+
+import static io.onehaul.testsupport.CounterContainer.advancing;
+import static io.onehaul.testsupport.CounterContainer.assertNoMountsLeft;
+import static io.onehaul.testsupport.CounterContainer.lxcState;
+import static io.onehaul.testsupport.CounterContainer.placeRootDisk;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.onehaul.testsupport.CounterContainer;
+import io.onehaul.testsupport.CounterContainer.Tick;
+import io.onehaul.testsupport.DriverHarness;
+import io.onehaul.testsupport.OnedMessages;
+import io.onehaul.testsupport.OnedMessages.TestVm;
+import io.onehaul.testsupport.OnedMigrationHarness;
+import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
+import io.onehaul.testsupport.Proc;
+import io.onehaul.testsupport.TestBed;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code onevm migrate --live} end to end on real LXC + CRIU between two namespaced hosts, driven in
+ * oned's order with oned's argv and stdin (OnedMigrationHarness): the container's processes go on
+ * on the destination, and every failure leaves it running on the source.
+ */
+@Tag("testbed")
+class LiveMigrationOnTestBedTest {
+    private static final AtomicInteger NEXT_VMID = new AtomicInteger(400);
+
+    @TempDir Path work;
+    TestBed tb;
+    DriverHarness oned;
+    OnedMigrationHarness migrate;
+    final List<TestVm> made = new ArrayList<>();
+
+    @BeforeEach
+    void bed() {
+        tb = TestBed.get();
+        oned = DriverHarness.forTestBed(tb, work);
+        migrate = new OnedMigrationHarness(oned);
+    }
+
+    @AfterEach
+    void scrub() {
+        for (TestVm vm : made) {
+            for (String h : tb.hosts()) {
+                CounterContainer.scrub(tb, h, vm);
+            }
+        }
+    }
+
+    TestVm runningOnH1(boolean ext4) throws Exception {
+        int id = NEXT_VMID.getAndIncrement();
+        TestVm vm = new TestVm(id, "h1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10), "/sbin/onehaul-counter");
+        made.add(vm.deployed("one-" + id));
+        placeRootDisk(tb, vm, ext4);
+        Proc.Result r = oned.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "h1"), id, "h1",
+                OnedMessages.vm(vm));
+        assertEquals(0, r.exit(), r.stderr());
+        TestVm running = vm.deployed("one-" + id).onHost("h1", 100, 3);
+        advancing(tb, "h1", running);
+        return running;
+    }
+
+    @Test
+    void a_running_container_moves_to_h2_and_its_processes_go_on() throws Exception {
+        TestVm vm = runningOnH1(true);
+        tb.execOk("h1", "echo written-before-the-move > " + vm.sysdir() + "/mapper/disk.0/root/note");
+        Tick before = advancing(tb, "h1", vm);
+
+        Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+
+        assertEquals("MIGRATE SUCCESS " + vm.id() + " -", out.reply(), out.allStderr());
+        TestVm moved = vm.onHost("h2", 100, 3);
+        assertEquals("RUNNING", lxcState(tb, "h2", vm.deployId()));
+        Tick after = advancing(tb, "h2", moved);
+        assertEquals(before.bootId(), after.bootId(), "same processes: the boot id did not change");
+        assertTrue(after.count() > before.count(), "the counter continued instead of restarting");
+        assertEquals("written-before-the-move", tb.execOk("h2", "cat " + moved.sysdir() + "/mapper/disk.0/root/note")
+                .stdout().strip());
+        assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()), "no copy left on the source");
+        assertNoMountsLeft(tb, "h1", vm);
+        assertTrue(out.allStderr().contains("migration success: stop-and-copy h1 -> h2, freeze"), out.allStderr());
+        String report = Files.readString(oned.logDir().resolve("onehaul-migrations.jsonl"));
+        assertTrue(report.contains("\"result\":\"success\"") && report.contains("\"freezeSeconds\":"), report);
+    }
+
+    @Test
+    void a_folder_rootfs_moves_too_and_back_again() throws Exception {
+        TestVm vm = runningOnH1(false);
+        Tick before = advancing(tb, "h1", vm);
+        Outcome there = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+        assertTrue(there.success(), there.allStderr());
+        TestVm onH2 = vm.onHost("h2", 100, 3);
+        Outcome back = migrate.liveMigrate(onH2, onH2.onHost("h1", 100, 3));
+        assertTrue(back.success(), back.allStderr());
+        Tick after = advancing(tb, "h1", vm);
+        assertEquals(before.bootId(), after.bootId());
+        assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()));
+    }
+
+    @Test
+    void a_dump_that_criu_refuses_leaves_the_container_running_on_the_source() throws Exception {
+        TestVm vm = runningOnH1(true);
+        // A process with a file open on a path outside any mount CRIU knows makes the dump fail for real:
+        // lxc-attach leaks the host's /dev/null (fd 10) into the process (shared notes).
+        tb.execOk("h1", "lxc-attach -n " + vm.deployId() + " -- /bin/sh -c 'sleep 100000 &' 10</dev/null; sleep 0.5");
+        Tick before = advancing(tb, "h1", vm);
+
+        Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+
+        assertFalse(out.success(), "the dump must fail: " + out.allStderr());
+        assertTrue(out.reply().contains("still running on h1"), out.reply());
+        assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+        Tick after = advancing(tb, "h1", vm);
+        assertEquals(before.bootId(), after.bootId(), "the source went on, it did not restart");
+        assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()));
+        assertEquals(1, tb.exec("h2", "test -e " + vm.sysdir()).exit(), "no partial copy left on h2");
+    }
+
+    @Test
+    void a_restore_that_fails_on_the_destination_resumes_the_frozen_source() throws Exception {
+        TestVm vm = runningOnH1(true);
+        Tick before = advancing(tb, "h1", vm);
+        // The destination's bridge vanishes after pre-flight... simplest real conflict: the container's
+        // veth name is taken on h2, so LXC cannot create the NIC at restore.
+        tb.execOk("h2", "ip link add one-" + vm.id() + "-0 type dummy");
+        try {
+            Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+            assertFalse(out.success(), out.allStderr());
+            assertTrue(out.reply().contains("still running on h1"), out.reply());
+        } finally {
+            tb.exec("h2", "ip link del one-" + vm.id() + "-0");
+        }
+        assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+        Tick after = advancing(tb, "h1", vm);
+        assertEquals(before.bootId(), after.bootId());
+        assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()));
+        assertNoMountsLeft(tb, "h2", vm.onHost("h2", 100, 3));
+    }
+
+    @Test
+    void a_destination_that_goes_away_after_the_dump_leaves_the_source_running() throws Exception {
+        TestVm vm = runningOnH1(true);
+        Tick before = advancing(tb, "h1", vm);
+        // Down h2's link (its veth in the front-end's namespace) as soon as the source is frozen.
+        String dumped = vm.sysdir() + "/.migration/dumped";
+        Thread cutter = new Thread(() -> {
+            for (int i = 0; i < 1200; i++) {
+                if (tb.exec("h1", "test -f " + dumped).exit() == 0) {
+                    Proc.sh("ip link set vohtb-h2 down", 10);
+                    return;
+                }
+            }
+        });
+        cutter.start();
+        try {
+            Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+            assertFalse(out.success(), out.allStderr());
+            assertTrue(out.reply().contains("still running on h1"), out.reply());
+        } finally {
+            cutter.join();
+            Proc.sh("ip link set vohtb-h2 up", 10);
+        }
+        assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+        Tick after = advancing(tb, "h1", vm);
+        assertEquals(before.bootId(), after.bootId(), "the source went on after the hold was aborted");
+    }
+
+    @Test
+    void preflight_refuses_a_destination_without_the_bridge_and_changes_nothing() throws Exception {
+        TestVm vm = runningOnH1(true);
+        String other = "onebrX" + (vm.id() % 10);
+        TestVm onOtherBridge = new TestVm(vm.id(), "h2", 100, vm.deployId(), 3, other, vm.ip(), vm.initCmd());
+        Outcome out = migrate.liveMigrate(vm, onOtherBridge);
+        assertFalse(out.success());
+        assertTrue(out.reply().contains("bridge(s) " + other + " missing on h2"), out.reply());
+        assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+        assertEquals(1, tb.exec("h2", "test -e " + vm.sysdir() + "/disk.0").exit(), "nothing was copied");
+    }
+}
