@@ -132,9 +132,9 @@ class LiveMigrationOnTestBedTest {
     void a_restore_that_fails_on_the_destination_resumes_the_frozen_source() throws Exception {
         TestVm vm = runningOnH1(true);
         Tick before = advancing(tb, "h1", vm);
-        // The destination's bridge vanishes after pre-flight... simplest real conflict: the container's
-        // veth name is taken on h2, so LXC cannot create the NIC at restore.
-        tb.execOk("h2", "ip link add one-" + vm.id() + "-0 type dummy");
+        // A real conflict pre-flight does not look for: the container's veth name is taken on h2, so
+        // LXC cannot create the NIC when CRIU restores.
+        tb.execOk("h2", "ip link add one-" + vm.id() + "-0 type bridge");
         try {
             Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
             assertFalse(out.success(), out.allStderr());
