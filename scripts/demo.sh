@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The local demo cloud: two namespaced hosts (h1, h2) on this machine, OneHaul installed into a
-# scratch front-end root, and a real LXC container driven through the lxc_live shims exactly as
-# oned's one_vmm_exec calls them (argv, base64 stdin): deploy on h1, save (CRIU checkpoint),
-# restore, and proof that the container's processes continued rather than restarted.
+# scratch front-end root, and a real LXC container driven through the lxc_live and onehaul TM shims
+# exactly as oned's one_vmm_exec calls them (argv, base64 stdin): deploy on h1, then a live migration
+# to h2 (tm premigrate, vmm migrate, tm postmigrate), the migration report (freeze time, total time,
+# bytes), and proof that the container's processes continued rather than restarted.
 # Run as root on Debian 12. `--keep` leaves the test bed and container up afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +49,7 @@ driver() { local action=$1 stdin=$2; shift 2
   local cmd="$REMOTES/$action"; for a in "$@"; do cmd+=" '$a'"; done
   local t0; t0=$(date +%s.%N)
   (cd /var/tmp && printf '%s' "$stdin" | base64 -w0 | /bin/sh -c "$cmd $VMID h1")
-  awk -v a="$action" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "   (%s took %.2f s)\n", a, t1 - t0 }'
+  awk -v a="$action" -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "   (%s took %.2f s)\n", a, t1 - t0 }' >&2
 }
 tick() { bash testbed/testbed.sh exec h1 -- cat "$SYSDIR/mapper/disk.0/tick"; }
 
@@ -61,24 +62,43 @@ vm_xml h1 "" > "$FE/var/vms/$VMID/deployment.0"
 driver deploy "$(cat "$FE/var/vms/$VMID/deployment.0")" "/var/lib/one/vms/$VMID/deployment.0" h1 | sed 's/^/   deploy id: /'
 sleep 2; echo "   /tick (boot id, counter): $(tick)"; sleep 1; echo "   /tick one second later:   $(tick)"
 
-say "save 'one-$VMID' '$SYSDIR/checkpoint' 'h1' $VMID h1   (CRIU checkpoint; the container stops)"
-driver save "$(message h1 "$SYSDIR/checkpoint")" "one-$VMID" "$SYSDIR/checkpoint" h1
-BEFORE=$(tick); echo "   /tick at checkpoint:       $BEFORE"
-echo "   checkpoint on h1: $(bash testbed/testbed.sh exec h1 -- du -sh "$SYSDIR/checkpoint" | cut -f1), container: $(bash testbed/testbed.sh exec h1 -- sh -c "lxc-info -n one-$VMID -s -H 2>/dev/null || echo gone")"
-sleep 2
+say "Live migration h1 -> h2, in one_vmm_exec's order (reference §2.2)"
+BEFORE=$(tick); echo "   /tick before the move:     $BEFORE"
+migr_message() { # the MIGRATE message: HOST = source, MIGR_HOST = destination, VM history = the new record
+  printf '<VMM_DRIVER_ACTION_DATA><HOST>h1</HOST><MIGR_HOST>h2</MIGR_HOST><DEPLOY_ID>one-%s</DEPLOY_ID><LOCAL_DEPLOYMENT_FILE/><REMOTE_DEPLOYMENT_FILE/><CHECKPOINT_FILE/><TM_COMMAND>MIGRATE onehaul h1 h2 %s %s 100\n</TM_COMMAND><TM_COMMAND_ROLLBACK/><DISK_TARGET_PATH>%s</DISK_TARGET_PATH>%s<DATASTORE><ID>100</ID><NAME>system</NAME><TM_MAD>onehaul</TM_MAD><BASE_PATH>/var/lib/one/datastores/100</BASE_PATH><TEMPLATE><SHARED>NO</SHARED></TEMPLATE></DATASTORE></VMM_DRIVER_ACTION_DATA>' \
+    "$VMID" "$SYSDIR" "$VMID" "$SYSDIR" "$(vm_xml h2 "one-$VMID" 1)"
+}
+TMR="$FE/root/var/lib/one/remotes/tm/onehaul"
+T0=$(date +%s.%N)
+echo "   tm premigrate h1 h2 $SYSDIR $VMID 100"
+vm_xml h2 "one-$VMID" 1 | base64 -w0 | (cd /var/tmp && /bin/sh -c "$TMR/premigrate h1 h2 $SYSDIR $VMID 100")
+echo "   vmm migrate 'one-$VMID' 'h2' 'h1' $VMID h1"
+migr_message | base64 -w0 | (cd /var/tmp && /bin/sh -c "$REMOTES/migrate 'one-$VMID' 'h2' 'h1' $VMID h1")
+echo "   tm postmigrate h1 h2 $SYSDIR $VMID 100"
+vm_xml h2 "one-$VMID" 1 | base64 -w0 | (cd /var/tmp && /bin/sh -c "$TMR/postmigrate h1 h2 $SYSDIR $VMID 100")
+awk -v t0="$T0" -v t1="$(date +%s.%N)" 'BEGIN { printf "   (whole MIGRATE as oned sees it: %.2f s)\n", t1 - t0 }'
+echo "   MIGRATE SUCCESS $VMID -"
 
-say "restore '$SYSDIR/checkpoint' 'h1' 'one-$VMID' $VMID h1   (processes come back from the checkpoint)"
-driver restore "$(message h1 "$SYSDIR/checkpoint")" "$SYSDIR/checkpoint" h1 "one-$VMID"
-sleep 1; AFTER=$(tick); echo "   /tick after restore:       $AFTER"
+say "The migration report ($FE/onehaul-migrations.jsonl)"
+tail -n 1 "$FE/onehaul-migrations.jsonl" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("   result %s, strategy %s, %s -> %s" % (r["result"], r["strategy"], r["source"], r["destination"]))
+print("   freeze %.2f s (dump start on h1 to restore confirmed on h2), total %.2f s, %.1f MiB moved" % (r["freezeSeconds"], r["totalSeconds"], r["bytesMoved"] / 1048576))
+for p in r["phases"]:
+    print("     %-10s %6d ms %s" % (p["phase"], p["ms"], ("%.1f MiB" % (p["bytes"] / 1048576)) if p.get("bytes") is not None else ""))'
+tick2() { bash testbed/testbed.sh exec h2 -- cat "$SYSDIR/mapper/disk.0/tick"; }
+sleep 1; AFTER=$(tick2); echo "   /tick on h2 after:         $AFTER"
+echo "   on h1: $(bash testbed/testbed.sh exec h1 -- sh -c "lxc-info -n one-$VMID -s -H 2>/dev/null || echo 'no container'"), folder: $(bash testbed/testbed.sh exec h1 -- sh -c "test -e $SYSDIR && echo present || echo removed")"
 if [ "${BEFORE%% *}" = "${AFTER%% *}" ] && [ "${AFTER##* }" -gt "${BEFORE##* }" ]; then
-  echo "   PROOF: same boot id and the counter went on from ${BEFORE##* } -> the same processes continued"
+  echo "   PROOF: same boot id and the counter went on from ${BEFORE##* } to ${AFTER##* } -> the same processes continued on h2"
 else
   echo "   UNEXPECTED: the container restarted (boot id or counter reset)"; exit 1
 fi
 
 if [ "$KEEP" = no ]; then
-  say "cancel 'one-$VMID' 'h1' $VMID h1, and the test bed down"
-  driver cancel "$(message h1 "")" "one-$VMID" h1
+  say "cancel 'one-$VMID' 'h2' $VMID h2, and the test bed down"
+  (cd /var/tmp && message h2 "" | base64 -w0 | /bin/sh -c "$REMOTES/cancel 'one-$VMID' 'h2' $VMID h2")
   bash testbed/testbed.sh down
 else
   say "Left running: bash testbed/testbed.sh status; bash testbed/testbed.sh down when done"
