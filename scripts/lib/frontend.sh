@@ -21,8 +21,9 @@ CONF
 
 sysdir() { echo "/var/lib/one/datastores/100/$1"; }
 
-vm_xml() { # vmid host deploy_id seq: the <VM> document of examples/counter-vm.xml
-  sed -e "s/@VMID@/$1/g" -e "s/@HOST@/$2/g" -e "s/@DEPLOY_ID@/$3/g" -e "s/@SEQ@/${4:-0}/g" "$REPO/examples/counter-vm.xml"
+vm_xml() { # vmid host deploy_id seq: the <VM> document of examples/counter-vm.xml (MEMORY: $VM_MEMORY_MB)
+  sed -e "s/@VMID@/$1/g" -e "s/@HOST@/$2/g" -e "s/@DEPLOY_ID@/$3/g" -e "s/@SEQ@/${4:-0}/g" \
+      -e "s/<MEMORY><!\[CDATA\[128\]\]>/<MEMORY><![CDATA[${VM_MEMORY_MB:-128}]]>/" "$REPO/examples/counter-vm.xml"
 }
 
 action_message() { # vmid host checkpoint: VMM_DRIVER_ACTION_DATA for an action on host (reference §1.6)

@@ -57,20 +57,36 @@ public final class Checkpointer {
 
     /** Restores the container from {@code dir}; the container must be defined on this host. */
     public Duration restore(String name, String dir) {
-        HostShell sh = lxc.shell();
-        Map<String, String> env = new LinkedHashMap<>(options.env());
-        if (!options.restoreConfig().isEmpty()) {
-            String conf = dir + "/onehaul-restore.conf";
-            sh.writeFile(conf, configText(options.restoreConfig()), QUICK);
-            env.put("CRIU_CONFIG_FILE", conf);
-        }
-        CommandResult r = sh.run(lxc.detachedCommand(Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath())
-                + " -n " + Shell.quote(name) + " -r -D " + Shell.quote(dir), dir + "/onehaul-restore.out"), timeout);
+        String conf = restoreConfigPath(name);
+        writeRestoreConfig(conf);
+        CommandResult r = lxc.shell().run(restoreCommand(name, dir, conf), timeout);
         if (!r.ok()) {
-            throw new HostException(lxc.host(), "CRIU restore of " + name + " failed: " + r.reason()
-                    + criuError(dir, "restore.log"));
+            throw restoreFailed(name, dir, r);
         }
         return r.elapsed();
+    }
+
+    /** Where the restore-only CRIU options go: beside the container's LXC config, never in the images. */
+    public String restoreConfigPath(String name) {
+        return lxc.containerDir(name) + "/onehaul-criu-restore.conf";
+    }
+
+    public void writeRestoreConfig(String path) {
+        lxc.shell().writeFile(path, configText(options.restoreConfig()), QUICK);
+    }
+
+    /** The restore as one shell line (so a migration can batch it with the mounts in the freeze). */
+    public String restoreCommand(String name, String dir, String confPath) {
+        Map<String, String> env = new LinkedHashMap<>(options.env());
+        if (!options.restoreConfig().isEmpty()) {
+            env.put("CRIU_CONFIG_FILE", confPath);
+        }
+        return lxc.detachedCommand(Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath())
+                + " -n " + Shell.quote(name) + " -r -D " + Shell.quote(dir), "/tmp/onehaul-restore-" + name + ".out");
+    }
+
+    public HostException restoreFailed(String name, String dir, CommandResult r) {
+        return new HostException(lxc.host(), "CRIU restore of " + name + " failed: " + r.reason() + criuError(dir, "restore.log"));
     }
 
     private static byte[] configText(List<String> lines) {

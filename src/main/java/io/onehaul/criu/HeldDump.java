@@ -115,7 +115,7 @@ public final class HeldDump {
                 + "exit 1\n";
     }
 
-    static Instant hostInstant(String epochSeconds) {
+    public static Instant hostInstant(String epochSeconds) {
         String s = epochSeconds.strip();
         try {
             String[] parts = s.split("\\.");

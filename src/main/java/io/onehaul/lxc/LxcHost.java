@@ -94,21 +94,28 @@ public final class LxcHost {
 
     /** Loop-mounts images and writes generated context files; already-mounted points are kept. */
     public void mountDisks(List<PreparedDisk> disks, String contextSh) {
+        writeGeneratedContext(disks, contextSh);
+        shell.check("mounting the VM's disks", mountCommand(disks), QUICK);
+    }
+
+    /** The shell line that loop-mounts the image disks (idempotent), for callers that batch commands. */
+    public static String mountCommand(List<PreparedDisk> disks) {
         List<String> steps = new ArrayList<>();
         for (PreparedDisk d : disks) {
-            String mp = Shell.quote(d.hostPath());
             if (d.loopMount()) {
+                String mp = Shell.quote(d.hostPath());
                 steps.add("mkdir -p " + mp + " && { mountpoint -q " + mp + " || mount -o loop" + (d.readOnly() ? ",ro" : "")
                         + " " + Shell.quote(d.source()) + " " + mp + "; }");
-            } else if (d.generatedContext()) {
-                steps.add("mkdir -p " + mp);
             }
         }
-        if (!steps.isEmpty()) {
-            shell.check("mounting the VM's disks", "set -e; " + String.join("; ", steps), QUICK);
-        }
+        return steps.isEmpty() ? "true" : "{ " + String.join(" && ", steps) + "; }";
+    }
+
+    /** The context folder for hosts without oned's context disk: plain files, no mount. */
+    public void writeGeneratedContext(List<PreparedDisk> disks, String contextSh) {
         for (PreparedDisk d : disks) {
             if (d.generatedContext()) {
+                shell.check("creating the context folder", "mkdir -p " + Shell.quote(d.hostPath()), QUICK);
                 shell.writeFile(d.hostPath() + "/context.sh", contextSh.getBytes(StandardCharsets.UTF_8), QUICK);
             }
         }
@@ -173,7 +180,8 @@ public final class LxcHost {
      */
     public String detachedCommand(String command, String logFile) {
         String log = Shell.quote(logFile);
-        return command + " </dev/null >" + log + " 2>&1; rc=$?; cat " + log + " >&2; rm -f " + log + "; exit $rc";
+        // A subshell, so that callers can chain more commands after it.
+        return "( " + command + " </dev/null >" + log + " 2>&1; rc=$?; cat " + log + " >&2; rm -f " + log + "; exit $rc )";
     }
 
     private String lastLxcLogError(String name) {

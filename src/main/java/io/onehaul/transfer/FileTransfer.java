@@ -18,9 +18,16 @@ public interface FileTransfer {
      */
     TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options options);
 
-    record Options(boolean delete, List<String> excludes, boolean inPlace, Duration timeout) {
+    /**
+     * @param flushFirst run {@code sync} on the source first (images whose filesystem is mounted there)
+     */
+    record Options(boolean delete, List<String> excludes, boolean inPlace, boolean flushFirst, Duration timeout) {
+        public Options(boolean delete, List<String> excludes, boolean inPlace, Duration timeout) {
+            this(delete, excludes, inPlace, false, timeout);
+        }
+
         public static Options mirror(Duration timeout, String... excludes) {
-            return new Options(true, List.of(excludes), false, timeout);
+            return new Options(true, List.of(excludes), false, false, timeout);
         }
     }
 

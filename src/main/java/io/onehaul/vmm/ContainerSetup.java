@@ -26,13 +26,28 @@ public final class ContainerSetup {
 
     /** Mounts the disks and defines the container; on failure nothing of it is left. */
     public List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
+        List<PreparedDisk> disks = define(lxc, vm, name, sysdir);
+        try {
+            lxc.mountDisks(disks, ContextScript.render(vm.context()));
+        } catch (RuntimeException e) {
+            release(lxc, name, sysdir, true);
+            throw e;
+        }
+        return disks;
+    }
+
+    /**
+     * Everything but the mounts: plans the disks from what the host has, writes the LXC definition and
+     * any generated context files. A migration does this before the freeze and mounts inside it.
+     */
+    public List<PreparedDisk> define(LxcHost lxc, VmXml vm, String name, String sysdir) {
         Map<String, DiskPlan.Kind> kinds = lxc.probeDisks(sysdir, DiskPlan.filesToProbe(vm));
         List<PreparedDisk> disks = DiskPlan.plan(vm, sysdir, kinds);
         String config = LxcConfigRenderer.render(vm, name, disks, new LxcConfigRenderer.Options(
                 settings.lxcInclude(), lxc.cgroupV2(), settings.privileged(), "/var/log/lxc/" + name + ".log"));
         try {
-            lxc.mountDisks(disks, ContextScript.render(vm.context()));
             lxc.define(name, config, sysdir);
+            lxc.writeGeneratedContext(disks, ContextScript.render(vm.context()));
         } catch (RuntimeException e) {
             release(lxc, name, sysdir, true);
             throw e;

@@ -5,7 +5,10 @@ import io.onehaul.criu.HeldDump;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.ContainerState;
+import io.onehaul.host.CommandResult;
 import io.onehaul.lxc.LxcHost;
+import io.onehaul.lxc.PreparedDisk;
+import java.util.List;
 import io.onehaul.migration.MigrationRequest;
 import io.onehaul.migration.MigrationSteps;
 import io.onehaul.transfer.FileTransfer;
@@ -32,6 +35,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private final MigrationPreflight preflight;
     private final ContainerSetup setup;
     private HeldDump held;
+    private List<PreparedDisk> destinationDisks;
+    private String restoreConfig;
     private double clockOffset;
 
     public LxcCriuMigrationSteps(DriverSettings settings, HostShell source, HostShell destination, FileTransfer transfer,
@@ -55,7 +60,16 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         var t = copyFolder(r, false);
         log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms", r.sourceSysdir(),
                 r.destinationHost(), t.bytesSent() >> 20, t.totalFileBytes() >> 20, t.elapsed().toMillis());
+        defineOnDestination(r);
         return t.bytesSent();
+    }
+
+    /** Before the freeze: the destination's LXC definition and CRIU restore options, so only mounts remain. */
+    private void defineOnDestination(MigrationRequest r) {
+        destinationDisks = setup.define(dst, r.vm(), r.container(), r.destinationSysdir());
+        Checkpointer criu = new Checkpointer(dst, settings.criu(), settings.checkpointTimeout());
+        restoreConfig = criu.restoreConfigPath(r.container());
+        criu.writeRestoreConfig(restoreConfig);
     }
 
     @Override
@@ -69,8 +83,6 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         if (r.sharedDatastore()) {
             return 0;
         }
-        // A loop-mounted image keeps recent writes in the source's page cache: flush them into the file.
-        src.shell().check("flushing the source's filesystems", "sync", settings.checkpointTimeout());
         return copyFolder(r, true).bytesSent();
     }
 
@@ -78,22 +90,38 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         String[] excludes = withImages
                 ? new String[] {"/mapper", "/checkpoint", "/" + WORK + "/decision*", "/" + WORK + "/dump.rc"}
                 : new String[] {"/mapper", "/checkpoint", "/" + WORK};
+        // flushFirst: a loop-mounted image keeps recent writes in the source's page cache; the final
+        // copy must see them in the file (same round trip as the copy).
         return transfer.copy(src.shell(), r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
-                new FileTransfer.Options(true, java.util.List.of(excludes), true, settings.checkpointTimeout()));
+                new FileTransfer.Options(true, List.of(excludes), true, withImages, settings.checkpointTimeout()));
     }
 
+    /**
+     * In the freeze, one round trip: mount the synced disks, restore, read the clock and the state.
+     * (The definition was written before the freeze; a shared datastore was never pre-synced, so it is
+     * defined here.)
+     */
     @Override
     public Instant restoreOnDestination(MigrationRequest r) {
-        setup.prepare(dst, r.vm(), r.container(), r.destinationSysdir());
-        new Checkpointer(dst, settings.criu(), settings.checkpointTimeout())
-                .restore(r.container(), r.destinationSysdir() + "/" + WORK + "/images");
-        Instant confirmed = HeldDump.hostNow(dst.shell());
-        ContainerState state = dst.state(r.container());
-        if (state != ContainerState.RUNNING) {
+        if (destinationDisks == null) {
+            defineOnDestination(r);
+        }
+        Checkpointer criu = new Checkpointer(dst, settings.criu(), settings.checkpointTimeout());
+        String images = r.destinationSysdir() + "/" + WORK + "/images";
+        CommandResult res = dst.shell().run(LxcHost.mountCommand(destinationDisks) + " && "
+                + criu.restoreCommand(r.container(), images, restoreConfig) + "; rc=$?; date +%s.%N; "
+                + "lxc-info -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()) + " -s -H; exit $rc",
+                settings.checkpointTimeout());
+        if (!res.ok()) {
+            throw criu.restoreFailed(r.container(), images, res);
+        }
+        String[] out = res.stdout().strip().split("\\s+");
+        String state = out.length > 1 ? out[out.length - 1] : "?";
+        if (!state.equals("RUNNING")) {
             throw new IllegalStateException(r.container() + " is " + state + " on " + r.destinationHost()
                     + " right after its restore");
         }
-        return confirmed;
+        return HeldDump.hostInstant(out[out.length - 2]);
     }
 
     @Override
