@@ -15,6 +15,7 @@ SCRIPT_DIR=$(CDPATH='' cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 MARK_BEGIN='# BEGIN OneHaul (managed by install.sh)'
 MARK_END='# END OneHaul'
 VMM_NAME=lxc_live
+TM_NAME=onehaul
 LOCAL_ACTIONS=deploy,shutdown,cancel,reboot,reset,save,restore,migrate,attach_disk,detach_disk,attach_nic,detach_nic,prereconfigure,reconfigure,snapshot_create,snapshot_revert,snapshot_delete,resize,resize_disk,exec,exec_cancel
 
 # Paths on the target system (prefixed with the --root directory when installing).
@@ -58,12 +59,12 @@ Installed:
   <root>$HOOKS_REL/*
   <root>$CONF_REL           (only if it does not exist yet)
   <root>$MANIFEST_REL
-oned.conf gets a VM_MAD block between the lines
+oned.conf gets a VM_MAD and a TM_MAD_CONF block between the lines
   $MARK_BEGIN
   $MARK_END
-(the file is backed up first, as oned.conf.onehaul-backup-<timestamp>, whenever it
-is about to change). Running the installer again changes nothing that is already
-up to date.
+and "$TM_NAME" is added to the -d list of its TM_MAD entry (the file is backed up
+first, as oned.conf.onehaul-backup-<timestamp>, whenever it is about to change).
+Running the installer again changes nothing that is already up to date.
 EOF
 }
 
@@ -142,6 +143,20 @@ VM_MAD = [
     TYPE           = "xml",
     KEEP_SNAPSHOTS = "no"
 ]
+# $TM_NAME: TM driver for the system datastores of $VMM_NAME hosts (OneHaul): moves
+# VM folders host to host, writes context folders and volatile disks. Create the
+# system datastore with TM_MAD = "$TM_NAME"; install.sh adds "$TM_NAME" to the -d
+# list of TM_MAD (and --uninstall removes it again).
+TM_MAD_CONF = [
+    NAME            = "$TM_NAME",
+    LN_TARGET       = "SYSTEM",
+    CLONE_TARGET    = "SYSTEM",
+    SHARED          = "NO",
+    DS_MIGRATE      = "YES",
+    DS_LIVE_MIGRATE = "YES",
+    DS_MIGRATE_SNAP = "NO",
+    ALLOW_ORPHANS   = "YES"
+]
 $MARK_END
 EOF
 }
@@ -213,8 +228,9 @@ sha256() {
 #   c  sha256   file  the config file, with its checksum at installation
 #   o  eol|noeol path the oned.conf that got the block (actual path); noeol = it had
 #                     no final newline before install.sh appended to it
+#   t  added    path  install.sh added the TM name to that oned.conf's TM_MAD -d list
 
-declare -A OLD_D=() OLD_F=() OLD_C=() OLD_O=()
+declare -A OLD_D=() OLD_F=() OLD_C=() OLD_O=() OLD_T=()
 declare -a OLD_ORDER=()
 declare -a NEW_ENTRIES=()
 declare -A SEEN=()
@@ -228,6 +244,7 @@ read_manifest() {
             f) OLD_F[$path]=$value ;;
             c) OLD_C[$path]=$value ;;
             o) OLD_O[$path]=$value ;;
+            t) OLD_T[$path]=$value ;;
             *) continue ;;
         esac
         OLD_ORDER+=("$type"$'\t'"$value"$'\t'"$path")
@@ -252,6 +269,7 @@ write_manifest() {
             d) [[ -d $R$path ]] && record d "$value" "$path" ;;
             f | c) [[ -e $R$path || -L $R$path ]] && record "$type" "$value" "$path" ;;
             o) [[ -e $path ]] && has_block_file "$path" && record o "$value" "$path" ;;
+            t) [[ -f $path && $(tm_list_state "$path") == listed ]] && record t "$value" "$path" ;;
         esac
     done
     tmp=$MANIFEST.tmp.$$
@@ -328,6 +346,41 @@ replace_contents() { # keep the file's inode, owner and mode
     cat -- "$2" >"$1"
 }
 
+# The -d list of oned.conf's TM_MAD entry names the enabled TM drivers; "$TM_NAME" must be in it,
+# and that entry is the operator's, outside the marked block. tm_list_edit add|remove FILE prints
+# FILE with "$TM_NAME" appended to (or dropped from) that one list and every other byte unchanged;
+# tm_list_state FILE prints "listed", "unlisted" or "absent" (no TM_MAD entry with a -d list).
+TM_LIST_AWK='
+    function edit(line,   pre, post, m, flag, list, n, i, out, items) {
+        if (!match(line, /-d[ \t]+[A-Za-z0-9_.,-]+/)) return line
+        pre = substr(line, 1, RSTART - 1); m = substr(line, RSTART, RLENGTH); post = substr(line, RSTART + RLENGTH)
+        match(m, /^-d[ \t]+/); flag = substr(m, 1, RLENGTH); list = substr(m, RLENGTH + 1)
+        n = split(list, items, ",")
+        found = 0
+        for (i = 1; i <= n; i++) if (items[i] == name) found = 1
+        state = found ? "listed" : "unlisted"
+        if (mode == "add") return found ? line : pre flag list "," name post
+        if (mode == "remove") {
+            out = ""
+            for (i = 1; i <= n; i++) if (items[i] != name) out = out (out == "" ? "" : ",") items[i]
+            return out == "" ? line : pre flag out post
+        }
+        return line
+    }
+    !done && !inent && /^[ \t]*TM_MAD[ \t]*=/ { inent = 1 }
+    inent && !done && $0 !~ /^[ \t]*#/ && /-d[ \t]+[A-Za-z0-9_.,-]/ { $0 = edit($0); done = 1 }
+    mode != "state" { print }
+    inent && /\]/ { inent = 0; done = 1 }
+    END { if (mode == "state") print (state == "" ? "absent" : state) }'
+
+tm_list_edit() { # add|remove FILE
+    awk -v mode="$1" -v name="$TM_NAME" "$TM_LIST_AWK" "$2"
+}
+
+tm_list_state() { # FILE
+    awk -v mode=state -v name="$TM_NAME" "$TM_LIST_AWK" "$1"
+}
+
 # ------------------------------------------------------------------ uninstall
 
 do_uninstall() {
@@ -354,6 +407,13 @@ do_uninstall() {
 
     say "Uninstalling OneHaul from ${R:-/}"
 
+    # The TM name leaves the TM_MAD -d list only if install.sh put it there.
+    local tm_added=0 tm_note=
+    if [[ -f $conf && -n ${OLD_T[$conf]+x} && $(tm_list_state "$conf") == listed ]]; then
+        tm_added=1
+        tm_note=" and \"$TM_NAME\" from the TM_MAD -d list"
+    fi
+
     if [[ $conf_state == block ]]; then
         local new=$TMPDIR_ONEHAUL/oned.conf.new backup
         # strip_blocks ends every line with a newline. Put back a missing final newline:
@@ -364,12 +424,25 @@ do_uninstall() {
             noeol=1
         fi
         strip_blocks "$conf" >"$new"
+        if [[ $tm_added == 1 ]]; then
+            tm_list_edit remove "$new" >"$new.tm"
+            mv -f -- "$new.tm" "$new"
+        fi
         if [[ $noeol == 1 && -s $new ]] && ! ends_without_newline "$new"; then
             truncate -s -1 -- "$new"
         fi
         backup=$(backup_file "$conf")
         replace_contents "$conf" "$new"
-        say "  $conf: removed the OneHaul block (backup: $backup)"
+        say "  $conf: removed the OneHaul block$tm_note (backup: $backup)"
+    elif [[ $tm_added == 1 ]]; then
+        local new=$TMPDIR_ONEHAUL/oned.conf.new backup
+        tm_list_edit remove "$conf" >"$new"
+        if ends_without_newline "$conf" && ! ends_without_newline "$new"; then
+            truncate -s -1 -- "$new"
+        fi
+        backup=$(backup_file "$conf")
+        replace_contents "$conf" "$new"
+        say "  $conf: no OneHaul block; removed \"$TM_NAME\" from the TM_MAD -d list (backup: $backup)"
     elif [[ $conf_state == noblock ]]; then
         say "  $conf: no OneHaul block, left unchanged"
     else
@@ -548,12 +621,28 @@ while IFS= read -r -d '' f; do
     SHIMS=$((SHIMS + 1))
 done < <(find "$SRC_VMM" -mindepth 1 -maxdepth 1 -type f ! -name '*~' ! -name '.*' -print0 | sort -z)
 
+# TM drivers (remotes/tm/<name>/<action>): shims too, so their ONEHAUL_BIN default is rewritten the same way.
 TM_NAMES=()
 if [[ -d $SRC_TM ]]; then
     while IFS= read -r -d '' d; do
         TM_NAMES+=("${d##*/}")
     done < <(find "$SRC_TM" -mindepth 1 -maxdepth 1 -type d -print0 | sort -z)
-    install_tree "$SRC_TM" "$TM_REL"
+    ensure_dir "$TM_REL"
+    while IFS= read -r -d '' f; do
+        rel=${f#"$SRC_TM"/}
+        src=$f
+        if [[ -n $R ]]; then
+            src=$TMPDIR_ONEHAUL/tm.${rel//\//.}
+            content=
+            IFS= read -r -d '' content <"$f" || true
+            printf '%s' "${content//"$DEFAULT_LINE"/"$ROOT_LINE"}" >"$src"
+        fi
+        if [[ -x $f ]]; then
+            install_file "$src" "$TM_REL/$rel" 755
+        else
+            install_file "$src" "$TM_REL/$rel" 644
+        fi
+    done < <(find "$SRC_TM" -type f ! -name '*~' ! -name '.*' -print0 | sort -z)
 fi
 
 install_tree "$SRC_HOOKS" "$HOOKS_REL"
@@ -581,10 +670,15 @@ fi
 BLOCK=$TMPDIR_ONEHAUL/block
 vm_mad_block >"$BLOCK"
 ONED_NOTE=
+TM_STATE=absent
 if [[ $CONF_STATE == present ]]; then
-    if [[ $N_BLOCKS == 1 ]] && cmp -s -- "$BLOCK" <(extract_block "$ONED_CONF"); then
+    TM_STATE=$(tm_list_state "$ONED_CONF")
+    if [[ $N_BLOCKS == 1 && $TM_STATE != unlisted ]] && cmp -s -- "$BLOCK" <(extract_block "$ONED_CONF"); then
         ONED_NOTE="$ONED_CONF already has the OneHaul block; left unchanged"
         record o "${OLD_O[$ONED_CONF]:-eol}" "$ONED_CONF"
+        if [[ $TM_STATE == listed && -n ${OLD_T[$ONED_CONF]+x} ]]; then
+            record t added "$ONED_CONF"
+        fi
     else
         NEW=$TMPDIR_ONEHAUL/oned.conf.new
         if [[ $N_BLOCKS -gt 0 ]]; then
@@ -605,16 +699,33 @@ if [[ $CONF_STATE == present ]]; then
                 EOL_STATE=noeol
             fi
         fi
+        # NEW ends with a newline here, so awk changes nothing but the -d list.
+        if [[ $TM_STATE == unlisted ]]; then
+            tm_list_edit add "$NEW" >"$NEW.tm"
+            mv -f -- "$NEW.tm" "$NEW"
+        fi
         printf '\n' >>"$NEW"
         cat -- "$BLOCK" >>"$NEW"
         BACKUP=$(backup_file "$ONED_CONF")
         replace_contents "$ONED_CONF" "$NEW"
         record o "$EOL_STATE" "$ONED_CONF"
+        if [[ $TM_STATE == unlisted || ( $TM_STATE == listed && -n ${OLD_T[$ONED_CONF]+x} ) ]]; then
+            record t added "$ONED_CONF"
+        fi
         if [[ $N_BLOCKS -gt 0 ]]; then
             ONED_NOTE="$ONED_CONF: replaced the outdated OneHaul block (backup: $BACKUP)"
         else
             ONED_NOTE="$ONED_CONF: added the $VMM_NAME VM_MAD block (backup: $BACKUP)"
         fi
+        if [[ $TM_STATE == unlisted ]]; then
+            ONED_NOTE="$ONED_NOTE; added \"$TM_NAME\" to the TM_MAD -d list"
+        fi
+    fi
+    if [[ $TM_STATE == absent ]]; then
+        say "  warning: $ONED_CONF has no TM_MAD entry with a -d list; add $TM_NAME to the list of enabled TM drivers by hand" >&2
+    fi
+    if strip_blocks "$ONED_CONF" | grep -q "\"$TM_NAME\""; then
+        say "  warning: $ONED_CONF mentions \"$TM_NAME\" outside the OneHaul block; make sure there is only one TM_MAD_CONF named $TM_NAME" >&2
     fi
     if strip_blocks "$ONED_CONF" | grep -q "\"$VMM_NAME\""; then
         say "  warning: $ONED_CONF mentions \"$VMM_NAME\" outside the OneHaul block; make sure there is only one VM_MAD named $VMM_NAME" >&2
@@ -662,7 +773,8 @@ else
     say ""
     say "$ONED_CONF does not exist, so it was not edited. Add this block to the"
     say "front-end's oned.conf (\`$PROG --print-conf\` prints it again), or run the installer"
-    say "again with --oned-conf PATH; then restart oned:"
+    say "again with --oned-conf PATH; then restart oned. Also add $TM_NAME to the -d list"
+    say "of the TM_MAD entry there (ARGUMENTS = \"... -d ...,$TM_NAME\")."
     say ""
     cat -- "$BLOCK"
 fi
@@ -671,3 +783,4 @@ say "Next steps:"
 say "  1. restart oned (e.g. systemctl restart opennebula) so that it loads the $VMM_NAME driver"
 say "  2. run \`onehost sync --force\` as oneadmin to copy the new remotes to the hosts"
 say "  3. add or switch LXC hosts to the driver: onehost create <host> -i lxc -v $VMM_NAME"
+say "  4. give their system datastore the $TM_NAME TM: TYPE = SYSTEM_DS, TM_MAD = $TM_NAME"

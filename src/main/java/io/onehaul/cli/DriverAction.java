@@ -22,6 +22,11 @@ abstract class DriverAction implements Callable<Integer> {
 
     protected abstract String action();
 
+    /** Which driver the action belongs to, for the timing line. */
+    protected String driver() {
+        return "lxc_live";
+    }
+
     protected abstract int execute(ActionContext ctx);
 
     @Override
@@ -32,13 +37,13 @@ abstract class DriverAction implements Callable<Integer> {
             OneHaulConfig config = OneHaulConfig.load(io.env());
             LoggingSetup.configure(config.logDir(), verbose);
             int rc = execute(new ActionContext(io, config));
-            log.info("lxc_live {} finished in {} ms", action(), (System.nanoTime() - start) / 1_000_000);
+            log.info("{} {} finished in {} ms", driver(), action(), (System.nanoTime() - start) / 1_000_000);
             return rc;
         } catch (BadInputException e) {
             log.error("{} refused: {}", action(), e.getMessage());
             io.err().println(action() + ": bad input: " + oneLine(e.getMessage()));
             return OneHaul.BAD_INPUT;
-        } catch (HostException | io.onehaul.vmm.ActionFailedException e) {
+        } catch (HostException | io.onehaul.vmm.ActionFailedException | io.onehaul.oned.OnedException e) {
             log.error("{} failed: {}", action(), e.getMessage());
             io.err().println(action() + ": " + oneLine(e.getMessage()));
             return OneHaul.FAILED;

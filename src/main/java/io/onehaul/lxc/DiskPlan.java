@@ -59,6 +59,10 @@ public final class DiskPlan {
             if (kind == Kind.FILE) {
                 out.add(new PreparedDisk(ctxId, PreparedDisk.Role.CONTEXT, sysdir + "/disk." + ctxId,
                         sysdir + "/mapper/disk." + ctxId, true, true, "context"));
+            } else if (kind == Kind.DIR) {
+                // The onehaul TM's context step writes a folder (no ISO): bind-mounted read-only as it is.
+                String folder = sysdir + "/disk." + ctxId;
+                out.add(new PreparedDisk(ctxId, PreparedDisk.Role.CONTEXT, folder, folder, false, true, "context"));
             } else {
                 // No ISO from a CONTEXT TM step: write the variables ourselves (context.sh), read-only.
                 out.add(new PreparedDisk(ctxId, PreparedDisk.Role.CONTEXT, "", sysdir + "/context", false, true,

@@ -194,7 +194,8 @@ class InstallScriptTest {
         install().assertExit(0);
 
         String conf = Files.readString(onedConf);
-        assertTrue(conf.startsWith(SAMPLE_ONED_CONF), "the original text stays in place, untouched");
+        assertTrue(conf.startsWith(SAMPLE_ONED_CONF.replace("iscsi_libvirt\"", "iscsi_libvirt,onehaul\"")),
+                "the original text stays in place, untouched but for the TM_MAD -d list");
         List<String> lines = conf.lines().toList();
         assertEquals(1, lines.stream().filter(BEGIN::equals).count(), conf);
         assertEquals(1, lines.stream().filter(END::equals).count(), conf);
@@ -285,6 +286,155 @@ class InstallScriptTest {
         Result r = run(command("--root", root.toString(), "--jar", jar.toString()), Map.of(), "");
         r.assertExit(0);
         assertTrue(r.out.contains("no user oneadmin"), r.out);
+    }
+
+    // ------------------------------------------------------------------ the onehaul TM driver
+
+    /** Shaped like the stock oned.conf: commented "-d" help, multi-line TM_MAD, DATASTORE_MAD, TM_MAD_CONFs. */
+    static final String REALISTIC_ONED_CONF = """
+            #*******************************************************************************
+            # Transfer Manager Driver Configuration
+            #*******************************************************************************
+            #   arguments :
+            #       -t: number of threads, i.e. number of transfers made at the same time
+            #       -d: list of transfer drivers separated by commas, if not defined all the
+            #           drivers available will be enabled
+            #*******************************************************************************
+
+            TM_MAD = [
+                EXECUTABLE = "one_tm",
+                ARGUMENTS = "-t 15 -d dummy,lvm,shared,fs_lvm,fs_lvm_ssh,qcow2,ssh,ceph,dev,vcenter,iscsi_libvirt"
+            ]
+
+            DATASTORE_MAD = [
+                EXECUTABLE = "one_datastore",
+                ARGUMENTS  = "-t 15 -d dummy,fs,lvm,ceph,dev,iscsi_libvirt,vcenter,restic,rsync -s shared,ssh,ceph"
+            ]
+
+            TM_MAD_CONF = [
+                NAME = "ssh", LN_TARGET = "SYSTEM", CLONE_TARGET = "SYSTEM", SHARED = "NO",
+                DS_MIGRATE = "YES", DRIVER = "raw", ALLOW_ORPHANS="FORMAT", TM_MAD_SYSTEM = "kvm,lxd",
+                LN_TARGET_SSH = "SYSTEM", CLONE_TARGET_SSH = "SYSTEM", DISK_TYPE_SSH = "FILE"
+            ]
+
+            TM_MAD_CONF = [
+                NAME = "local", LN_TARGET = "SYSTEM", CLONE_TARGET = "SYSTEM", SHARED = "NO",
+                DS_MIGRATE = "YES", DS_LIVE_MIGRATE = "YES", ALLOW_ORPHANS="FORMAT"
+            ]
+            """;
+
+    static final String TM_LINE =
+            "    ARGUMENTS = \"-t 15 -d dummy,lvm,shared,fs_lvm,fs_lvm_ssh,qcow2,ssh,ceph,dev,vcenter,iscsi_libvirt\"";
+
+    void useOnedConf(String text) throws IOException {
+        originalOnedConf = text.getBytes(StandardCharsets.UTF_8);
+        Files.write(onedConf, originalOnedConf);
+    }
+
+    @Test
+    void theOnehaulTmIsRegisteredInTheBlockAndAddedToTheTmMadDriverListOnly() throws Exception {
+        useOnedConf(REALISTIC_ONED_CONF);
+        Result r = install();
+        r.assertExit(0);
+        assertTrue(r.out.contains("added \"onehaul\" to the TM_MAD -d list"), r.out);
+
+        String conf = Files.readString(onedConf);
+        String expectedHead = REALISTIC_ONED_CONF.replace(TM_LINE, TM_LINE.replace("iscsi_libvirt\"", "iscsi_libvirt,onehaul\""));
+        assertTrue(conf.startsWith(expectedHead), "only the -d list of TM_MAD changed outside the block:\n" + conf);
+        assertTrue(conf.contains("-d dummy,fs,lvm,ceph,dev,iscsi_libvirt,vcenter,restic,rsync -s shared,ssh,ceph\""),
+                "DATASTORE_MAD is left alone");
+
+        String block = conf.substring(conf.indexOf(BEGIN), conf.indexOf(END) + END.length());
+        assertMatches(block, "TM_MAD_CONF\\s*=\\s*\\[");
+        for (String attr : List.of("NAME\\s*=\\s*\"onehaul\"", "LN_TARGET\\s*=\\s*\"SYSTEM\"",
+                "CLONE_TARGET\\s*=\\s*\"SYSTEM\"", "SHARED\\s*=\\s*\"NO\"", "DS_MIGRATE\\s*=\\s*\"YES\"",
+                "DS_LIVE_MIGRATE\\s*=\\s*\"YES\"", "DS_MIGRATE_SNAP\\s*=\\s*\"NO\"", "ALLOW_ORPHANS\\s*=\\s*\"YES\"")) {
+            assertMatches(block, attr);
+        }
+
+        byte[] afterFirst = Files.readAllBytes(onedConf);
+        install().assertExit(0);
+        assertArrayEquals(afterFirst, Files.readAllBytes(onedConf), "a second run adds onehaul no second time");
+        assertEquals(1, backups().size());
+
+        install("--uninstall").assertExit(0);
+        assertArrayEquals(originalOnedConf, Files.readAllBytes(onedConf), "byte-identical to the original");
+    }
+
+    @Test
+    void aTmListThatAlreadyNamedOnehaulIsNeitherChangedNorShortenedByUninstall() throws Exception {
+        String mine = REALISTIC_ONED_CONF.replace("ssh,ceph,dev,", "ssh,onehaul,ceph,dev,");
+        useOnedConf(mine);
+        install().assertExit(0);
+        assertTrue(Files.readString(onedConf).startsWith(mine), "the operator's list is kept as it is");
+        install("--uninstall").assertExit(0);
+        assertArrayEquals(originalOnedConf, Files.readAllBytes(onedConf));
+    }
+
+    @Test
+    void onehaulRemovedFromTheListByHandIsAddedBackOnceAndUninstallStillRestoresTheOriginal() throws Exception {
+        useOnedConf(REALISTIC_ONED_CONF);
+        install().assertExit(0);
+        String installed = Files.readString(onedConf);
+        Files.writeString(onedConf, installed.replace("iscsi_libvirt,onehaul\"", "iscsi_libvirt\""));
+
+        install().assertExit(0);
+        assertEquals(installed, Files.readString(onedConf));
+        install("--uninstall").assertExit(0);
+        assertArrayEquals(originalOnedConf, Files.readAllBytes(onedConf));
+    }
+
+    @Test
+    void aOneLineTmMadEntryWithMoreOptionsAfterTheListIsHandledToo() throws Exception {
+        useOnedConf("PORT = 2633\nTM_MAD = [ EXECUTABLE = \"one_tm\", ARGUMENTS = \"-t 15 -d dummy,ssh -w 30\" ]");
+        install().assertExit(0);
+        assertTrue(Files.readString(onedConf).startsWith(
+                "PORT = 2633\nTM_MAD = [ EXECUTABLE = \"one_tm\", ARGUMENTS = \"-t 15 -d dummy,ssh,onehaul -w 30\" ]\n"));
+        install("--uninstall").assertExit(0);
+        assertArrayEquals(originalOnedConf, Files.readAllBytes(onedConf), "no final newline, as before");
+    }
+
+    @Test
+    void anOnedConfWithoutTmMadGetsTheBlockAndAWarningToAddTheTmByHand() throws Exception {
+        useOnedConf("PORT = 2633\n");
+        Result r = install();
+        r.assertExit(0);
+        assertTrue(r.err.contains("no TM_MAD entry") && r.err.contains("onehaul"), r.err);
+        install("--uninstall").assertExit(0);
+        assertArrayEquals(originalOnedConf, Files.readAllBytes(onedConf));
+    }
+
+    @Test
+    void tmShimsAreInstalledExecutableAndPointAtTheLauncherInsideTheRoot() throws Exception {
+        install().assertExit(0);
+        Path tm = root.resolve("var/lib/one/remotes/tm/onehaul");
+        assertEquals(names(repo.resolve("remotes/tm/onehaul")), names(tm));
+        assertTrue(names(tm).containsAll(List.of("premigrate", "postmigrate", "failmigrate", "mv", "delete", "context",
+                "mkimage", "mkswap", "clone", "ln")), names(tm).toString());
+        String rootLine = "ONEHAUL_BIN=${ONEHAUL_BIN:-" + root + DEFAULT_BIN + "}";
+        for (String action : names(tm)) {
+            assertExecutableByAll(tm.resolve(action));
+            assertTrue(Files.readAllLines(tm.resolve(action)).contains(rootLine), action);
+        }
+
+        // one_tm execs a transfer-file line with argv as written and empty stdin
+        Path fakeJava = writeScript("fake-java", ARGS_ECHO);
+        Result r = run(List.of(tm.resolve("mv").toString(), "h1:/var/lib/one//datastores/100/3",
+                "h2:/var/lib/one//datastores/100/3", "3", "100"), Map.of("JAVA", fakeJava.toString()), "");
+        r.assertExit(0);
+        List<String> args = echoedArgs(r.out);
+        assertEquals(List.of("tm", "mv", "h1:/var/lib/one//datastores/100/3", "h2:/var/lib/one//datastores/100/3", "3",
+                "100"), args.subList(2, args.size()));
+
+        install("--uninstall").assertExit(0);
+        assertFalse(Files.exists(tm));
+    }
+
+    @Test
+    void printConfShowsTheTmMadConfOfOnehaul() throws Exception {
+        Result r = run(command("--root", root.toString(), "--print-conf"), Map.of(), "");
+        r.assertExit(0);
+        assertMatches(r.out, "TM_MAD_CONF\\s*=\\s*\\[\\s*NAME\\s*=\\s*\"onehaul\"");
     }
 
     // ------------------------------------------------------------------ uninstalling

@@ -45,7 +45,34 @@ class LxcConfigRendererTest {
     }
 
     @Test
-    void without_the_context_iso_the_driver_writes_its_own_context_folder() {
+    void a_context_folder_from_the_onehaul_tm_is_bind_mounted_read_only_as_it_is() {
+        VmXml vm = fixtureVm();
+        List<PreparedDisk> disks = DiskPlan.plan(vm, SYSDIR,
+                Map.of("disk.0", DiskPlan.Kind.FILE, "disk.1", DiskPlan.Kind.FILE, "disk.2", DiskPlan.Kind.DIR));
+        PreparedDisk ctx = disks.get(disks.size() - 1);
+        assertEquals(PreparedDisk.Role.CONTEXT, ctx.role());
+        assertFalse(ctx.loopMount(), "a folder is not loop-mounted");
+        assertFalse(ctx.generatedContext(), "the TM's folder is used, not a generated one");
+        assertEquals(SYSDIR + "/disk.2", ctx.source());
+        assertEquals(SYSDIR + "/disk.2", ctx.hostPath());
+        assertTrue(ctx.readOnly());
+        String conf = LxcConfigRenderer.render(vm, "one-3", disks, OPTS);
+        assertTrue(conf.contains("lxc.mount.entry = " + SYSDIR + "/disk.2 context none ro,bind,create=dir,optional 0 0"),
+                conf);
+        assertFalse(conf.contains(SYSDIR + "/context "), conf);
+    }
+
+    @Test
+    void a_context_iso_file_is_loop_mounted_read_only() {
+        List<PreparedDisk> disks = DiskPlan.plan(fixtureVm(), SYSDIR,
+                Map.of("disk.0", DiskPlan.Kind.FILE, "disk.1", DiskPlan.Kind.FILE, "disk.2", DiskPlan.Kind.FILE));
+        PreparedDisk ctx = disks.get(disks.size() - 1);
+        assertTrue(ctx.loopMount());
+        assertEquals(SYSDIR + "/mapper/disk.2", ctx.hostPath());
+    }
+
+    @Test
+    void without_a_context_disk_on_the_host_the_driver_writes_its_own_context_folder() {
         List<PreparedDisk> disks = DiskPlan.plan(fixtureVm(), SYSDIR,
                 Map.of("disk.0", DiskPlan.Kind.DIR, "disk.1", DiskPlan.Kind.DIR));
         PreparedDisk ctx = disks.get(disks.size() - 1);

@@ -1,0 +1,210 @@
+package io.onehaul.cli;
+
+import io.onehaul.opennebula.BadInputException;
+import io.onehaul.opennebula.VmXml;
+import io.onehaul.tm.ContextFolder;
+import io.onehaul.tm.DiskFiles;
+import io.onehaul.tm.ImageCopy;
+import io.onehaul.tm.MigrateSteps;
+import io.onehaul.tm.MoveFolder;
+import io.onehaul.tm.PreviousDatastore;
+import io.onehaul.tm.TmArgs;
+import io.onehaul.tm.TmSettings;
+import io.onehaul.transfer.DirectRsync;
+import io.onehaul.transfer.FileTransfer;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code onehaul tm <action> <argv…>}: the actions of the system-datastore TM "onehaul", called by the
+ * shims in remotes/tm/onehaul with exactly the argv oned wrote (reference §4.2). Transfer-file lines
+ * (mv, delete, clone, ln, mkimage, mkswap, context) get empty stdin; pre/post/failmigrate get the VM.
+ */
+@Command(name = "tm", description = "onehaul TM driver actions (called by one_tm and one_vmm_exec through the shims)",
+        subcommands = {TmCommand.Premigrate.class, TmCommand.Postmigrate.class, TmCommand.Failmigrate.class,
+                TmCommand.Mv.class, TmCommand.Delete.class, TmCommand.Context.class, TmCommand.MkImage.class,
+                TmCommand.MkSwap.class, TmCommand.Clone.class, TmCommand.Ln.class})
+public final class TmCommand {
+
+    /** The shared frame: argv as given, settings, and the VM id tagging every log line once known. */
+    abstract static class TmAction extends DriverAction {
+        @Parameters(arity = "0..*") List<String> argv = List.of();
+
+        @Override
+        protected String driver() {
+            return "tm";
+        }
+
+        static TmSettings settings(ActionContext ctx) {
+            return TmSettings.from(ctx.config());
+        }
+
+        static FileTransfer hostToHost(ActionContext ctx) {
+            TmSettings s = settings(ctx);
+            return new DirectRsync(s.hostSsh(), s.remoteRsync());
+        }
+    }
+
+    /** pre/post/failmigrate: argv checked, then stdin (base64 {@code <VM>}) must describe the same VM. */
+    abstract static class MigrateAction extends TmAction {
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmSettings s = settings(ctx);
+            TmArgs.Migrate a = s.args().migrate(action(), argv);
+            ctx.vm(a.vmid());
+            VmXml vm = VmXml.parse(ctx.stdinXml("VM XML"));
+            if (vm.id() != a.vmid()) {
+                throw new BadInputException("argv names VM " + a.vmid() + " but stdin describes VM " + vm.id());
+            }
+            step(new MigrateSteps(s, ctx.hosts(), PreviousDatastore.fromOned(CliEnvironment.current().env())), a);
+            return 0;
+        }
+
+        abstract void step(MigrateSteps steps, TmArgs.Migrate a);
+    }
+
+    @Command(name = "premigrate", description = "<src_host> <dst_host> <new_sysdir> <vmid> <new_dsid> [caller_tm]; stdin: base64 <VM>")
+    static final class Premigrate extends MigrateAction {
+        @Override
+        protected String action() {
+            return "premigrate";
+        }
+
+        @Override
+        void step(MigrateSteps steps, TmArgs.Migrate a) {
+            steps.premigrate(a);
+        }
+    }
+
+    @Command(name = "postmigrate", description = "<src_host> <dst_host> <new_sysdir> <vmid> <new_dsid> [caller_tm]; stdin: base64 <VM>")
+    static final class Postmigrate extends MigrateAction {
+        @Override
+        protected String action() {
+            return "postmigrate";
+        }
+
+        @Override
+        void step(MigrateSteps steps, TmArgs.Migrate a) {
+            steps.postmigrate(a);
+        }
+    }
+
+    @Command(name = "failmigrate", description = "<src_host> <dst_host> <new_sysdir> <vmid> <new_dsid> [caller_tm]; stdin: base64 <VM>")
+    static final class Failmigrate extends MigrateAction {
+        @Override
+        protected String action() {
+            return "failmigrate";
+        }
+
+        @Override
+        void step(MigrateSteps steps, TmArgs.Migrate a) {
+            steps.failmigrate(a);
+        }
+    }
+
+    @Command(name = "mv", description = "<src_host:path> <dst_host:path> <vmid> <dsid>")
+    static final class Mv extends TmAction {
+        @Override
+        protected String action() {
+            return "mv";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmArgs.Move a = settings(ctx).args().move(argv);
+            ctx.vm(a.vmid());
+            new MoveFolder(settings(ctx), ctx.hosts(), hostToHost(ctx)).run(a);
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", description = "<host:path> <vmid> <dsid>")
+    static final class Delete extends TmAction {
+        @Override
+        protected String action() {
+            return "delete";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmArgs.Delete a = settings(ctx).args().delete(argv);
+            ctx.vm(a.vmid());
+            new DiskFiles(settings(ctx), ctx.hosts()).delete(a);
+            return 0;
+        }
+    }
+
+    @Command(name = "context", description = "<context.sh> [file…] <host:sysdir/disk.i> <vmid> <dsid>")
+    static final class Context extends TmAction {
+        @Override
+        protected String action() {
+            return "context";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmArgs.Context a = settings(ctx).args().context(argv);
+            ctx.vm(a.vmid());
+            new ContextFolder(settings(ctx), ctx.hosts()).run(a);
+            return 0;
+        }
+    }
+
+    @Command(name = "mkimage", description = "<size_mb> <format> <host:path> <vmid> <dsid>")
+    static final class MkImage extends TmAction {
+        @Override
+        protected String action() {
+            return "mkimage";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmArgs.NewDisk a = settings(ctx).args().mkimage(argv);
+            ctx.vm(a.vmid());
+            new DiskFiles(settings(ctx), ctx.hosts()).mkimage(a);
+            return 0;
+        }
+    }
+
+    @Command(name = "mkswap", description = "<size_mb> <host:path> <vmid> <dsid>")
+    static final class MkSwap extends TmAction {
+        @Override
+        protected String action() {
+            return "mkswap";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmArgs.NewDisk a = settings(ctx).args().mkswap(argv);
+            ctx.vm(a.vmid());
+            new DiskFiles(settings(ctx), ctx.hosts()).mkswap(a);
+            return 0;
+        }
+    }
+
+    @Command(name = "clone", description = "<fe:SOURCE|host:SOURCE> <host:sysdir/disk.i> <vmid> <dsid>")
+    static class Clone extends TmAction {
+        @Override
+        protected String action() {
+            return "clone";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmArgs.Clone a = settings(ctx).args().clone(action(), argv);
+            ctx.vm(a.vmid());
+            new ImageCopy(settings(ctx), ctx.hosts(), hostToHost(ctx)).run(action(), a);
+            return 0;
+        }
+    }
+
+    /** ln copies like clone: the system datastore is not shared (as the ssh TM's ln, a link to clone). */
+    @Command(name = "ln", description = "<fe:SOURCE|host:SOURCE> <host:sysdir/disk.i> <vmid> <dsid>")
+    static final class Ln extends Clone {
+        @Override
+        protected String action() {
+            return "ln";
+        }
+    }
+}
