@@ -6,7 +6,11 @@ import io.onehaul.host.SshHostShell;
 import io.onehaul.log.VmLogContext;
 import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.DriverStdin;
+import io.onehaul.policy.guard.PlacementGuard;
+import io.onehaul.transfer.DirectRsync;
+import io.onehaul.vmm.ContainerLifecycle;
 import io.onehaul.vmm.DriverSettings;
+import io.onehaul.vmm.MigrateAction;
 import java.io.PrintStream;
 
 /** What a driver action gets: its settings, a way to reach hosts, and oned's stdin. */
@@ -33,11 +37,19 @@ public final class ActionContext {
                 config.sshIdentities(), config.sshKnownHosts(), config.sshConnectTimeout(), config.sudo()));
     }
 
-    public io.onehaul.vmm.MigrateAction migrateAction() {
+    public PlacementGuard guard() {
+        return PlacementGuard.from(config, io.env());
+    }
+
+    public ContainerLifecycle lifecycle() {
+        return new ContainerLifecycle(settings(), hosts(), guard());
+    }
+
+    public MigrateAction migrateAction() {
         String logDir = config.logDir();
         java.nio.file.Path dir = java.nio.file.Files.isDirectory(java.nio.file.Path.of(logDir)) ? java.nio.file.Path.of(logDir) : null;
-        return new io.onehaul.vmm.MigrateAction(settings(), hosts(),
-                new io.onehaul.transfer.DirectRsync(config.transferSsh(), config.transferRemoteRsync()),
+        return new MigrateAction(settings(), hosts(), guard(),
+                new DirectRsync(config.transferSsh(), config.transferRemoteRsync()),
                 config.transferSsh(), dir);
     }
 

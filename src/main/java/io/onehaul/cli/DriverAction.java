@@ -43,7 +43,7 @@ abstract class DriverAction implements Callable<Integer> {
             log.error("{} refused: {}", action(), e.getMessage());
             io.err().println(action() + ": bad input: " + oneLine(e.getMessage()));
             return OneHaul.BAD_INPUT;
-        } catch (HostException | io.onehaul.vmm.ActionFailedException | io.onehaul.oned.OnedException e) {
+        } catch (HostException | io.onehaul.vmm.ActionFailedException | io.onehaul.policy.guard.PlacementRefusedException | io.onehaul.oned.OnedException e) {
             log.error("{} failed: {}", action(), e.getMessage());
             io.err().println(action() + ": " + oneLine(e.getMessage()));
             return OneHaul.FAILED;

@@ -57,6 +57,10 @@ public final class TmCommand {
             if (vm.id() != a.vmid()) {
                 throw new BadInputException("argv names VM " + a.vmid() + " but stdin describes VM " + vm.id());
             }
+            if (action().equals("premigrate") && !a.fromOtherTm() && !a.srcHost().equals(a.dstHost())) {
+                // The first driver step of a live migration: the policy refuses here, before anything moves.
+                ctx.guard().check("premigrate", a.vmid(), vm, a.srcHost(), a.dstHost());
+            }
             step(new MigrateSteps(s, ctx.hosts(), PreviousDatastore.fromOned(CliEnvironment.current().env())), a);
             return 0;
         }
@@ -114,6 +118,11 @@ public final class TmCommand {
         protected int execute(ActionContext ctx) {
             TmArgs.Move a = settings(ctx).args().move(argv);
             ctx.vm(a.vmid());
+            if (!a.srcHost().equals(a.dstHost()) && a.dst().isVmFolder()) {
+                // Cold migration of a powered-off or suspended VM is only MV lines: the data must not
+                // reach a host the policy forbids, even at rest.
+                ctx.guard().check("mv", a.vmid(), null, a.srcHost(), a.dstHost());
+            }
             new MoveFolder(settings(ctx), ctx.hosts(), hostToHost(ctx)).run(a);
             return 0;
         }

@@ -3,7 +3,6 @@ package io.onehaul.cli;
 import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.VmXml;
 import io.onehaul.opennebula.VmmArgs;
-import io.onehaul.vmm.ContainerLifecycle;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -32,7 +31,7 @@ public final class VmmCommand {
             VmmArgs.Deploy a = VmmArgs.deploy(argv);
             ctx.vm(a.vmid());
             VmXml vm = VmXml.parse(ctx.stdinXml("deployment file"));
-            String deployId = new ContainerLifecycle(ctx.settings(), ctx.hosts()).deploy(a, vm);
+            String deployId = ctx.lifecycle().deploy(a, vm);
             ctx.stdout().println(deployId);
             return 0;
         }
@@ -51,7 +50,7 @@ public final class VmmCommand {
         protected int execute(ActionContext ctx) {
             VmmArgs.OnContainer a = VmmArgs.onContainer("shutdown", argv);
             ctx.vm(a.vmid());
-            new ContainerLifecycle(ctx.settings(), ctx.hosts()).stop(a, ctx.message(), false);
+            ctx.lifecycle().stop(a, ctx.message(), false);
             return 0;
         }
     }
@@ -69,7 +68,7 @@ public final class VmmCommand {
         protected int execute(ActionContext ctx) {
             VmmArgs.OnContainer a = VmmArgs.onContainer("cancel", argv);
             ctx.vm(a.vmid());
-            new ContainerLifecycle(ctx.settings(), ctx.hosts()).stop(a, ctx.message(), true);
+            ctx.lifecycle().stop(a, ctx.message(), true);
             return 0;
         }
     }
@@ -87,7 +86,7 @@ public final class VmmCommand {
         protected int execute(ActionContext ctx) {
             VmmArgs.OnContainer a = VmmArgs.onContainer("reboot", argv);
             ctx.vm(a.vmid());
-            new ContainerLifecycle(ctx.settings(), ctx.hosts()).reboot(a, ctx.message());
+            ctx.lifecycle().reboot(a, ctx.message());
             return 0;
         }
     }
@@ -105,7 +104,7 @@ public final class VmmCommand {
         protected int execute(ActionContext ctx) {
             VmmArgs.OnContainer a = VmmArgs.onContainer("reset", argv);
             ctx.vm(a.vmid());
-            new ContainerLifecycle(ctx.settings(), ctx.hosts()).reset(a, ctx.message());
+            ctx.lifecycle().reset(a, ctx.message());
             return 0;
         }
     }
@@ -123,7 +122,7 @@ public final class VmmCommand {
         protected int execute(ActionContext ctx) {
             VmmArgs.Save a = VmmArgs.save(argv);
             ctx.vm(a.vmid());
-            new ContainerLifecycle(ctx.settings(), ctx.hosts()).save(a, ctx.message());
+            ctx.lifecycle().save(a, ctx.message());
             return 0;
         }
     }
@@ -142,7 +141,7 @@ public final class VmmCommand {
             VmmArgs.Restore a = VmmArgs.restore(argv);
             ctx.vm(a.vmid());
             DriverMessage m = ctx.message();
-            new ContainerLifecycle(ctx.settings(), ctx.hosts()).restore(a, m);
+            ctx.lifecycle().restore(a, m);
             return 0;
         }
     }

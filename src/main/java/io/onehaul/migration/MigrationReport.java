@@ -49,6 +49,14 @@ public final class MigrationReport {
         this.sharedDatastore = r.sharedDatastore();
     }
 
+    /** A migration the policy refused before it started. */
+    public static MigrationReport refused(MigrationRequest r, String strategy, String reason) {
+        MigrationReport m = new MigrationReport(r, strategy, java.time.Instant.now().toString());
+        m.result = "refused";
+        m.reason = reason;
+        return m;
+    }
+
     void add(Phase p, long ms, Long bytes, String error) {
         phases.add(new PhaseRecord(p.name().toLowerCase(Locale.ROOT), ms, bytes, error));
         if (bytes != null && bytes > 0) {

@@ -12,6 +12,7 @@ import io.onehaul.opennebula.HistoryRecord;
 import io.onehaul.opennebula.Names;
 import io.onehaul.opennebula.VmXml;
 import io.onehaul.opennebula.VmmArgs;
+import io.onehaul.policy.guard.PlacementGuard;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,11 +27,27 @@ public final class ContainerLifecycle {
     private final DriverSettings settings;
     private final HostShellFactory hosts;
     private final ContainerSetup setup;
+    private final PlacementGuard guard;
 
-    public ContainerLifecycle(DriverSettings settings, HostShellFactory hosts) {
+    public ContainerLifecycle(DriverSettings settings, HostShellFactory hosts, PlacementGuard guard) {
         this.settings = settings;
         this.hosts = hosts;
         this.setup = new ContainerSetup(settings);
+        this.guard = guard;
+    }
+
+    /** LCM state SAVE_MIGRATE: save/shutdown/cancel is the first step of a cold migration (reference §2.3). */
+    static final int LCM_SAVE_MIGRATE = 7;
+
+    /**
+     * The first step of a cold migration runs on the old host, but the VM's history already names the
+     * new one: check the policy there before the container is stopped or checkpointed.
+     */
+    private void checkColdMigrationTarget(String operation, VmXml vm, String fromHost) {
+        if (vm.lcmState() == LCM_SAVE_MIGRATE) {
+            vm.currentHistory().filter(h -> !h.hostname().equals(fromHost))
+                    .ifPresent(h -> guard.check(operation, vm.id(), vm, fromHost, h.hostname()));
+        }
     }
 
     /** deploy: returns the deploy id (container name) oned stores. */
@@ -43,6 +60,7 @@ public final class ContainerLifecycle {
         }
         String name = containerName(vm);
         String sysdir = settings.sysdir(h.datastoreId(), vm.id());
+        guard.check("deploy", vm.id(), vm, "", args.host());
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             ContainerState state = lxc.state(name);
@@ -74,6 +92,7 @@ public final class ContainerLifecycle {
     /** shutdown (kill=false) and cancel (kill=true): the container is gone, its datastore folder stays. */
     public void stop(VmmArgs.OnContainer args, DriverMessage msg, boolean kill) {
         requireSameVm(args.vmid(), msg.vm());
+        checkColdMigrationTarget(kill ? "cancel-migrate" : "shutdown-migrate", msg.vm(), args.host());
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             String name = args.deployId();
@@ -122,6 +141,7 @@ public final class ContainerLifecycle {
     /** save: CRIU checkpoint into the checkpoint path; the container stops and its mounts are released. */
     public void save(VmmArgs.Save args, DriverMessage msg) {
         requireSameVm(args.vmid(), msg.vm());
+        checkColdMigrationTarget("save-migrate", msg.vm(), args.host());
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             Checkpointer criu = new Checkpointer(lxc, settings.criu(), settings.checkpointTimeout());
@@ -149,6 +169,7 @@ public final class ContainerLifecycle {
         requireSameVm(args.vmid(), vm);
         String name = args.deployId();
         String sysdir = parentOf(args.checkpointFile());
+        guard.check("restore", vm.id(), vm, "", args.host());
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             Checkpointer criu = new Checkpointer(lxc, settings.criu(), settings.checkpointTimeout());

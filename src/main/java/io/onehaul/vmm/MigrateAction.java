@@ -6,6 +6,8 @@ import io.onehaul.migration.LiveMigration;
 import io.onehaul.migration.MigrationFailedException;
 import io.onehaul.migration.MigrationReport;
 import io.onehaul.migration.MigrationRequest;
+import io.onehaul.policy.guard.PlacementGuard;
+import io.onehaul.policy.guard.PlacementRefusedException;
 import io.onehaul.transfer.FileTransfer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,14 +28,16 @@ public final class MigrateAction {
 
     private final DriverSettings settings;
     private final HostShellFactory hosts;
+    private final PlacementGuard guard;
     private final FileTransfer transfer;
     private final String transferSsh;
     private final Path logDir;
 
-    public MigrateAction(DriverSettings settings, HostShellFactory hosts, FileTransfer transfer, String transferSsh,
-                         Path logDir) {
+    public MigrateAction(DriverSettings settings, HostShellFactory hosts, PlacementGuard guard, FileTransfer transfer,
+                         String transferSsh, Path logDir) {
         this.settings = settings;
         this.hosts = hosts;
+        this.guard = guard;
         this.transfer = transfer;
         this.transferSsh = transferSsh;
         this.logDir = logDir;
@@ -42,6 +46,14 @@ public final class MigrateAction {
     public MigrationReport migrate(MigrationRequest r) {
         log.info("live migration of {} from {} to {} ({})", r.container(), r.sourceHost(), r.destinationHost(),
                 LiveMigration.STRATEGY);
+        try {
+            // The policy decides before any host is contacted: a refusal changes nothing anywhere.
+            guard.check("migrate", r.vmid(), r.vm(), r.sourceHost(), r.destinationHost());
+        } catch (PlacementRefusedException e) {
+            MigrationReport refused = MigrationReport.refused(r, LiveMigration.STRATEGY, e.getMessage());
+            record(refused);
+            throw new MigrationFailedException(e.getMessage(), true, refused, e);
+        }
         try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost())) {
             var steps = new LxcCriuMigrationSteps(settings, src, dst, transfer, transferSsh);
             MigrationReport report = new LiveMigration(steps, Clock.systemUTC()).run(r);

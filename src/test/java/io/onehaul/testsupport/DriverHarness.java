@@ -39,13 +39,31 @@ public final class DriverHarness {
 
     /** The config a harness for the test bed uses: root over SSH with the test bed's keys. */
     public static DriverHarness forTestBed(TestBed tb, Path work) {
-        return new DriverHarness(work, Map.of(
+        return forTestBed(tb, work, Map.of());
+    }
+
+    /** With extra config lines (e.g. the policy's trust anchor). */
+    public static DriverHarness forTestBed(TestBed tb, Path work, Map<String, String> extra) {
+        Map<String, String> conf = new java.util.LinkedHashMap<>(Map.of(
                 "ssh.user", "root",
                 "ssh.identity", tb.frontendKey().toString(),
                 "ssh.known_hosts", tb.knownHosts().toString(),
                 "host.sudo", "",
                 "criu.env", tb.value("TB_CRIU_ENV"),
-                "timeout.stop_seconds", "5"));
+                "timeout.stop_seconds", "5",
+                "audit.log", work.resolve("log/audit.jsonl").toString(),
+                "policy.trust_anchor", work.resolve("no-pca/pca.crt").toString(),
+                "policy.crl", work.resolve("no-pca/pca.crl").toString()));
+        conf.putAll(extra);
+        return new DriverHarness(work, conf);
+    }
+
+    private final Map<String, String> extraEnv = new java.util.HashMap<>();
+
+    /** Environment for every later call, e.g. ONE_XMLRPC and ONE_AUTH of a fake oned. */
+    public DriverHarness withEnv(String key, String value) {
+        extraEnv.put(key, value);
+        return this;
     }
 
     public Path logDir() {
@@ -89,8 +107,10 @@ public final class DriverHarness {
             cmd.append(' ').append(appended);
         }
         List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", cmd.toString()));
-        return Proc.run(argv, work, Map.of("ONEHAUL_BIN", launcher.toString(), "ONEHAUL_CONF", config.toString()),
-                stdin, 600);
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("ONEHAUL_BIN", launcher.toString());
+        env.put("ONEHAUL_CONF", config.toString());
+        return Proc.run(argv, work, env, stdin, 600);
     }
 
     public static byte[] encode(String xml) {

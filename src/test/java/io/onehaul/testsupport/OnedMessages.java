@@ -33,7 +33,14 @@ public final class OnedMessages {
         }
     }
 
+    private static final java.util.Map<Integer, String> REGULATIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
     private OnedMessages() {}
+
+    /** From now on the VM's USER_TEMPLATE carries this REGULATION vector (inner XML), as oned would show it. */
+    public static void regulate(int vmid, String regulationInnerXml) {
+        REGULATIONS.put(vmid, regulationInnerXml);
+    }
 
     /** The {@code <VM>} document (deployment file content, and the VM part of every message). */
     public static String vm(TestVm t) {
@@ -68,6 +75,15 @@ public final class OnedMessages {
         Element user = child(vm, "USER_TEMPLATE");
         if (t.initCmd() != null) {
             add(user, "LXC_INIT_CMD", t.initCmd());
+        }
+        String regulation = REGULATIONS.get(t.id());
+        if (regulation != null) {
+            Element reg = doc.createElement("REGULATION");
+            user.appendChild(reg);
+            Document inner = parse("<R>" + regulation + "</R>");
+            for (Node n = inner.getDocumentElement().getFirstChild(); n != null; n = n.getNextSibling()) {
+                reg.appendChild(doc.importNode(n, true));
+            }
         }
         Element h = child(child(vm, "HISTORY_RECORDS"), "HISTORY");
         set(h, "OID", Integer.toString(t.id()));
