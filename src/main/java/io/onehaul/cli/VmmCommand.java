@@ -3,6 +3,7 @@ package io.onehaul.cli;
 import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.VmXml;
 import io.onehaul.opennebula.VmmArgs;
+import io.onehaul.vmm.ContainerLifecycle;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -37,75 +38,70 @@ public final class VmmCommand {
         }
     }
 
-    @Command(name = "shutdown", description = "shutdown <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
-    static final class Shutdown extends DriverAction {
+    /** shutdown, cancel, reboot, reset: {@code <deploy_id> <host> <vmid> <host>}, stdin the driver message. */
+    abstract static class OnContainerAction extends DriverAction {
         @Parameters(arity = "0..*") List<String> argv = List.of();
 
+        abstract void apply(ContainerLifecycle lifecycle, VmmArgs.OnContainer args, DriverMessage msg);
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            VmmArgs.OnContainer a = VmmArgs.onContainer(action(), argv);
+            ctx.vm(a.vmid());
+            apply(ctx.lifecycle(), a, ctx.message());
+            return 0;
+        }
+    }
+
+    @Command(name = "shutdown", description = "shutdown <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
+    static final class Shutdown extends OnContainerAction {
         @Override
         protected String action() {
             return "shutdown";
         }
 
         @Override
-        protected int execute(ActionContext ctx) {
-            VmmArgs.OnContainer a = VmmArgs.onContainer("shutdown", argv);
-            ctx.vm(a.vmid());
-            ctx.lifecycle().stop(a, ctx.message(), false);
-            return 0;
+        void apply(ContainerLifecycle l, VmmArgs.OnContainer a, DriverMessage m) {
+            l.stop(a, m, false);
         }
     }
 
     @Command(name = "cancel", description = "cancel <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
-    static final class Cancel extends DriverAction {
-        @Parameters(arity = "0..*") List<String> argv = List.of();
-
+    static final class Cancel extends OnContainerAction {
         @Override
         protected String action() {
             return "cancel";
         }
 
         @Override
-        protected int execute(ActionContext ctx) {
-            VmmArgs.OnContainer a = VmmArgs.onContainer("cancel", argv);
-            ctx.vm(a.vmid());
-            ctx.lifecycle().stop(a, ctx.message(), true);
-            return 0;
+        void apply(ContainerLifecycle l, VmmArgs.OnContainer a, DriverMessage m) {
+            l.stop(a, m, true);
         }
     }
 
     @Command(name = "reboot", description = "reboot <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
-    static final class Reboot extends DriverAction {
-        @Parameters(arity = "0..*") List<String> argv = List.of();
-
+    static final class Reboot extends OnContainerAction {
         @Override
         protected String action() {
             return "reboot";
         }
 
         @Override
-        protected int execute(ActionContext ctx) {
-            VmmArgs.OnContainer a = VmmArgs.onContainer("reboot", argv);
-            ctx.vm(a.vmid());
-            ctx.lifecycle().reboot(a, ctx.message());
-            return 0;
+        void apply(ContainerLifecycle l, VmmArgs.OnContainer a, DriverMessage m) {
+            l.reboot(a, m);
         }
     }
 
     @Command(name = "reset", description = "reset <deploy_id> <host> <vmid> <host>; stdin: base64 driver message")
-    static final class Reset extends DriverAction {
-        @Parameters(arity = "0..*") List<String> argv = List.of();
-
+    static final class Reset extends OnContainerAction {
         @Override
         protected String action() {
             return "reset";
         }
 
         @Override
-        protected int execute(ActionContext ctx) {
-            VmmArgs.OnContainer a = VmmArgs.onContainer("reset", argv);
-            ctx.vm(a.vmid());
-            ctx.lifecycle().reset(a, ctx.message());
-            return 0;
+        void apply(ContainerLifecycle l, VmmArgs.OnContainer a, DriverMessage m) {
+            l.reset(a, m);
         }
     }
 
