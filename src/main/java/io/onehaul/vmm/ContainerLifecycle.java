@@ -193,6 +193,9 @@ public final class ContainerLifecycle {
                 var took = criu.restore(name, args.checkpointFile());
                 lxc.confirmRunning(name);
                 log.info("{} restored and running on {} ({} ms)", name, args.host(), took.toMillis());
+                // The images are as large as the container's memory and stale from now on: do not let
+                // them travel with the VM folder on the next move.
+                sh.run("rm -rf " + io.onehaul.host.Shell.quote(args.checkpointFile()), java.time.Duration.ofSeconds(60));
             } catch (RuntimeException e) {
                 release(lxc, name, sysdir, true);
                 throw e;
