@@ -46,6 +46,8 @@ Options:
   --oned-conf PATH  oned.conf to register the driver in
                     (default: <root>/etc/one/oned.conf)
   --print-conf      print the oned.conf block and exit; changes nothing
+  --print-hooks     print the hook templates (for \`onehook create\`, run by hand
+                    as oneadmin once oned runs) and exit; changes nothing
   --uninstall       remove what an earlier install added (files listed in the
                     install manifest, and the marked block in oned.conf)
   --no-chown        do not chown installed files to oneadmin:oneadmin
@@ -89,6 +91,7 @@ ROOT=/
 JAR=
 ONED_CONF=
 PRINT_CONF=0
+PRINT_HOOKS=0
 UNINSTALL=0
 NO_CHOWN=0
 
@@ -112,6 +115,8 @@ while [[ $# -gt 0 ]]; do
             ONED_CONF=${1#*=}; [[ -n $ONED_CONF ]] || usage_error "option --oned-conf needs an argument"; shift ;;
         --print-conf)
             PRINT_CONF=1; shift ;;
+        --print-hooks)
+            PRINT_HOOKS=1; shift ;;
         --uninstall)
             UNINSTALL=1; shift ;;
         --no-chown)
@@ -125,6 +130,9 @@ done
 
 if [[ $PRINT_CONF == 1 && $UNINSTALL == 1 ]]; then
     usage_error "--print-conf and --uninstall cannot be combined"
+fi
+if [[ $PRINT_HOOKS == 1 && ( $PRINT_CONF == 1 || $UNINSTALL == 1 ) ]]; then
+    usage_error "--print-hooks cannot be combined with --print-conf or --uninstall"
 fi
 
 # ------------------------------------------------------------------ the oned.conf block
@@ -163,6 +171,29 @@ EOF
 
 if [[ $PRINT_CONF == 1 ]]; then
     vm_mad_block
+    exit 0
+fi
+
+# The policy hooks are registered in oned (onehook create), not in a file: install.sh never does
+# that itself (oned may not run yet, and registering twice makes duplicates); it prints them.
+hook_names() { # the NAME of every hook template, one per line
+    local t
+    for t in "$SCRIPT_DIR"/hooks/*.tmpl; do
+        if [[ -f $t ]]; then
+            sed -n 's/^[[:blank:]]*NAME[[:blank:]]*=[[:blank:]]*"\([^"]*\)".*/\1/p' "$t"
+        fi
+    done
+}
+
+if [[ $PRINT_HOOKS == 1 ]]; then
+    printf '# OneHaul hook templates, installed in %s/.\n' "$HOOKS_REL"
+    printf '# Register them once as oneadmin, with oned running:\n'
+    printf '#   cd %s && for t in *.tmpl; do onehook create "$t"; done\n' "$HOOKS_REL"
+    for t in "$SCRIPT_DIR"/hooks/*.tmpl; do
+        [[ -f $t ]] || die "no hook templates in $SCRIPT_DIR/hooks"
+        printf '\n# ---- %s\n' "${t##*/}"
+        cat -- "$t"
+    done
     exit 0
 fi
 
@@ -497,6 +528,11 @@ do_uninstall() {
     fi
     say ""
     say "Next: restart oned (e.g. systemctl restart opennebula) so that it drops the $VMM_NAME driver."
+    local names
+    names=$(hook_names | tr '\n' ' ')
+    if [[ -n ${names// /} ]]; then
+        say "If the OneHaul hooks were registered, remove them as oneadmin: onehook delete ${names% }"
+    fi
 }
 
 if [[ $UNINSTALL == 1 ]]; then
@@ -588,12 +624,21 @@ install_tree() {
     local src=$1 dest=$2 f rel
     [[ -d $src ]] || return 0
     ensure_dir "$dest"
+    local from content
     while IFS= read -r -d '' f; do
         rel=${f#"$src"/}
+        from=$f
+        # entry-point shims (hooks) point at the launcher inside the root, as the VMM shims do
+        if [[ -n $R ]] && grep -qxF -- "$DEFAULT_LINE" "$f"; then
+            from=$TMPDIR_ONEHAUL/tree.${rel//\//.}
+            content=
+            IFS= read -r -d '' content <"$f" || true
+            printf '%s' "${content//"$DEFAULT_LINE"/"$ROOT_LINE"}" >"$from"
+        fi
         if [[ -x $f ]]; then
-            install_file "$f" "$dest/$rel" 755
+            install_file "$from" "$dest/$rel" 755
         else
-            install_file "$f" "$dest/$rel" 644
+            install_file "$from" "$dest/$rel" 644
         fi
     done < <(find "$src" -type f ! -name '*~' ! -name '.*' -print0 | sort -z)
 }
@@ -784,3 +829,5 @@ say "  1. restart oned (e.g. systemctl restart opennebula) so that it loads the 
 say "  2. run \`onehost sync --force\` as oneadmin to copy the new remotes to the hosts"
 say "  3. add or switch LXC hosts to the driver: onehost create <host> -i lxc -v $VMM_NAME"
 say "  4. give their system datastore the $TM_NAME TM: TYPE = SYSTEM_DS, TM_MAD = $TM_NAME"
+say "  5. once the policy's PCA files are in place, register the policy hooks as oneadmin (once):"
+say "     cd $HOOKS_REL && for t in *.tmpl; do onehook create \"\$t\"; done   (\`$PROG --print-hooks\` shows them)"

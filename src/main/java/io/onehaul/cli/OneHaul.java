@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "onehaul", mixinStandardHelpOptions = true, versionProvider = OneHaul.Version.class,
         description = "OneHaul: live migration of LXC containers for OpenNebula.",
-        subcommands = {VmmCommand.class, TmCommand.class, PcaCommand.class, PolicyCommand.class, AuditCommand.class})
+        subcommands = {VmmCommand.class, TmCommand.class, PcaCommand.class, PolicyCommand.class, AuditCommand.class, HookCommand.class})
 public final class OneHaul {
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -110,6 +110,20 @@ public final class OnedClient {
         return rpc.callInt("one.vm.update", id, Objects.requireNonNull(template, "template"), merge ? 1 : 0);
     }
 
+    /**
+     * {@code one.vm.migrate(id, host, live, enforce, ds, type)}: asks oned to move the VM; oned only
+     * queues the move (it runs later through the drivers). {@code dsId} -1 keeps the system datastore;
+     * {@code type} 0 save, 1 poweroff, 2 poweroff-hard. All six sent, as the CLI does. Returns the VM id.
+     */
+    public int vmMigrate(int id, int hostId, boolean live, boolean enforce, int dsId, int type) {
+        return rpc.callInt("one.vm.migrate", id, hostId, live, enforce, dsId, type);
+    }
+
+    /** {@code one.vm.action(action, id)}: the action name comes first (e.g. "poweroff"). Returns the VM id. */
+    public int vmAction(String action, int id) {
+        return rpc.callInt("one.vm.action", Objects.requireNonNull(action, "action"), id);
+    }
+
     /** {@code one.host.update}: changes the host TEMPLATE, same modes as {@link #vmUpdate}. Returns the host id. */
     public int hostUpdate(int id, String template, boolean merge) {
         return rpc.callInt("one.host.update", id, Objects.requireNonNull(template, "template"), merge ? 1 : 0);

@@ -437,6 +437,60 @@ class InstallScriptTest {
         assertMatches(r.out, "TM_MAD_CONF\\s*=\\s*\\[\\s*NAME\\s*=\\s*\"onehaul\"");
     }
 
+    @Test
+    void hookShimsKeepTheirExecBitsAndPointAtTheLauncherInsideTheRootWhileTemplatesStayPlainFiles() throws Exception {
+        Result installed = install();
+        installed.assertExit(0);
+        assertTrue(installed.out.contains("onehook create"), "the next steps say how to register the hooks: " + installed.out);
+        Path hooks = root.resolve("var/lib/one/remotes/hooks/onehaul");
+        assertEquals(names(repo.resolve("hooks")), names(hooks));
+        String rootLine = "ONEHAUL_BIN=${ONEHAUL_BIN:-" + root + DEFAULT_BIN + "}";
+        List<String> shims = new ArrayList<>();
+        for (String name : names(hooks)) {
+            Path f = hooks.resolve(name);
+            if (Files.isExecutable(repo.resolve("hooks").resolve(name))) {
+                shims.add(name);
+                assertExecutableByAll(f);
+                assertTrue(Files.readAllLines(f).contains(rootLine), name + " should contain " + rootLine);
+            } else {
+                assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), name);
+                assertArrayEquals(Files.readAllBytes(repo.resolve("hooks").resolve(name)), Files.readAllBytes(f), name);
+            }
+        }
+        assertEquals(List.of("migrate-audit", "placement-check", "sched-requirements"), shims);
+
+        // onehem runs the shim directly, the payload on stdin: shim -> launcher -> java -jar <jar> hook ...
+        Path fakeJava = writeScript("fake-java", ARGS_ECHO);
+        Result r = run(List.of(hooks.resolve("placement-check").toString()), Map.of("JAVA", fakeJava.toString()),
+                "PFZNPjwvVk0+");
+        r.assertExit(0);
+        List<String> args = echoedArgs(r.out);
+        assertEquals(List.of("hook", "placement-check"), args.subList(2, args.size()));
+        assertEquals("PFZNPjwvVk0+", echoedStdin(r.out));
+
+        Result removed = install("--uninstall");
+        removed.assertExit(0);
+        assertFalse(Files.exists(hooks));
+        assertTrue(removed.out.contains("onehook delete onehaul-migrate-audit onehaul-placement-check"), removed.out);
+    }
+
+    @Test
+    void printHooksPrintsEveryTemplateAndHowToRegisterItAndChangesNothing() throws Exception {
+        Map<String, String> before = snapshot(root, false);
+        Result r = run(command("--root", root.toString(), "--print-hooks"), Map.of(), "");
+        r.assertExit(0);
+        assertTrue(r.out.contains("for t in *.tmpl; do onehook create \"$t\"; done"), r.out);
+        try (Stream<Path> s = Files.list(repo.resolve("hooks"))) {
+            for (Path t : s.filter(p -> p.toString().endsWith(".tmpl")).toList()) {
+                assertTrue(r.out.contains(Files.readString(t)), t + " printed verbatim");
+            }
+        }
+        assertEquals(before, snapshot(root, false));
+        assertArrayEquals(originalOnedConf, Files.readAllBytes(onedConf));
+        assertTrue(run(command("--help"), Map.of(), "").out.contains("--print-hooks"));
+        assertEquals(2, run(command("--print-hooks", "--uninstall"), Map.of(), "").exit);
+    }
+
     // ------------------------------------------------------------------ uninstalling
 
     @Test
