@@ -41,7 +41,11 @@ for h in h1 h2; do on $h "echo mntns-compat-mode > $CRIU_RESTORE_CONF"; done
 declare -A A B C
 vmid=700
 for mem in "${SIZES[@]}"; do
-  export VM_MEMORY_MB=$((mem + 256))
+  # Test-bed artifact: the namespaced hosts share one cgroup tree, and a restored container joins the
+  # cgroup2 path stored in its images, i.e. the same cgroup as the source held frozen during a live
+  # migration (shared notes). Its memory limit must hold both copies, or the restore crawls under
+  # reclaim; real hosts have a cgroup tree each.
+  export VM_MEMORY_MB=$((2 * mem + 512))
   for run in $(seq 1 "$RUNS"); do
     vmid=$((vmid + 1)); S=$(sysdir $vmid); scrub $vmid
     place_root_disk $vmid h1 "$IMG"
