@@ -40,6 +40,18 @@ public final class TmCommand {
             return TmSettings.from(ctx.config());
         }
 
+        /**
+         * Every line that writes a VM's data on a host asks the placement policy first and refuses before
+         * anything is written (the refusal is the line's failure, so oned puts it in the VM log). A TM line
+         * carries no VM document: the guard reads the VM and the host from oned. The front-end's own
+         * datastores (clone sources, stop/undeploy) are not a placement on a host.
+         */
+        static void beforeWritingOn(ActionContext ctx, String operation, int vmid, String fromHost, String host) {
+            if (!settings(ctx).isFrontend(host)) {
+                ctx.guard().check(operation, vmid, null, fromHost, host);
+            }
+        }
+
         static FileTransfer hostToHost(ActionContext ctx) {
             TmSettings s = settings(ctx);
             return new DirectRsync(s.hostSsh(), s.remoteRsync());
@@ -119,9 +131,10 @@ public final class TmCommand {
             TmArgs.Move a = settings(ctx).args().move(argv);
             ctx.vm(a.vmid());
             if (!a.srcHost().equals(a.dstHost()) && a.dst().isVmFolder()) {
-                // Cold migration of a powered-off or suspended VM is only MV lines: the data must not
-                // reach a host the policy forbids, even at rest.
-                ctx.guard().check("mv", a.vmid(), null, a.srcHost(), a.dstHost());
+                // Cold migration of a powered-off or suspended VM and resume after stop/undeploy are only
+                // MV lines: the data must not reach a host the policy forbids, even at rest. (A disk line
+                // writes nothing: the folder line moves the disks with it.)
+                beforeWritingOn(ctx, "mv", a.vmid(), a.srcHost(), a.dstHost());
             }
             new MoveFolder(settings(ctx), ctx.hosts(), hostToHost(ctx)).run(a);
             return 0;
@@ -155,6 +168,7 @@ public final class TmCommand {
         protected int execute(ActionContext ctx) {
             TmArgs.Context a = settings(ctx).args().context(argv);
             ctx.vm(a.vmid());
+            beforeWritingOn(ctx, "context", a.vmid(), "", a.host());
             new ContextFolder(settings(ctx), ctx.hosts()).run(a);
             return 0;
         }
@@ -171,6 +185,7 @@ public final class TmCommand {
         protected int execute(ActionContext ctx) {
             TmArgs.NewDisk a = settings(ctx).args().mkimage(argv);
             ctx.vm(a.vmid());
+            beforeWritingOn(ctx, "mkimage", a.vmid(), "", a.host());
             new DiskFiles(settings(ctx), ctx.hosts()).mkimage(a);
             return 0;
         }
@@ -187,6 +202,7 @@ public final class TmCommand {
         protected int execute(ActionContext ctx) {
             TmArgs.NewDisk a = settings(ctx).args().mkswap(argv);
             ctx.vm(a.vmid());
+            beforeWritingOn(ctx, "mkswap", a.vmid(), "", a.host());
             new DiskFiles(settings(ctx), ctx.hosts()).mkswap(a);
             return 0;
         }
@@ -203,6 +219,7 @@ public final class TmCommand {
         protected int execute(ActionContext ctx) {
             TmArgs.Clone a = settings(ctx).args().clone(action(), argv);
             ctx.vm(a.vmid());
+            beforeWritingOn(ctx, action(), a.vmid(), a.sourceHost(), a.host());
             new ImageCopy(settings(ctx), ctx.hosts(), hostToHost(ctx)).run(action(), a);
             return 0;
         }

@@ -73,7 +73,7 @@ public class OnedException extends RuntimeException {
         return new OnedException(Kind.NOT_FOUND, method, NO_EXISTS, -1, method + ": " + message, message, null);
     }
 
-    static OnedException configuration(String message) {
+    public static OnedException configuration(String message) {
         return new OnedException(Kind.CONFIGURATION, null, 0, -1, message, message, null);
     }
 

@@ -57,7 +57,12 @@ public final class TmArgs {
     public record NewDisk(long sizeMb, String format, String host, SysPath disk, int vmid, int dsid) {}
 
     /** clone and ln: {@code <fe|host:SOURCE> <host:sysdir/disk.i> <vmid> <dsid>}. */
-    public record Clone(HostPath source, boolean sourceOnFrontend, String host, SysPath disk, int vmid, int dsid) {}
+    public record Clone(HostPath source, boolean sourceOnFrontend, String host, SysPath disk, int vmid, int dsid) {
+        /** The host the image comes from; empty for the front-end. */
+        public String sourceHost() {
+            return sourceOnFrontend ? "" : source.host();
+        }
+    }
 
     public Migrate migrate(String action, List<String> a) {
         if (a.size() != 5 && a.size() != 6) {

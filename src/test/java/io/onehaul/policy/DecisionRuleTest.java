@@ -117,6 +117,38 @@ class DecisionRuleTest {
     }
 
     @Test
+    void anUnregulatedVmNeedsNoHostFactsAndNoTrustMaterialToBeAllowed() {
+        // the driver's guard does not ask oned for the host of an unregulated VM (found under a real oned:
+        // every such deploy was audited as DENY INTERNAL_ERROR "host facts" while it went through)
+        PolicyDecision d = PolicyDecider.decide(VmPolicyFacts.unregulated(7, "u", "o"), null, null,
+                new PolicySettings(SKEW, false), NOW);
+        assertEquals(PolicyDecision.Outcome.ALLOW, d.outcome(), d.toText());
+        assertEquals(List.of(ReasonCode.NO_REGULATION_ALLOWED), d.codes());
+
+        PolicyDecision named = PolicyDecider.decideUnregulated(VmPolicyFacts.unregulated(7, "u", "o"), "h2",
+                new PolicySettings(SKEW, false), NOW);
+        assertEquals(List.of(ReasonCode.NO_REGULATION_ALLOWED), named.codes());
+        assertEquals("h2", named.host());
+    }
+
+    @Test
+    void anUnregulatedVmWithoutHostFactsIsStillRefusedWhenRegulationIsMandatory() {
+        PolicyDecision d = PolicyDecider.decideUnregulated(VmPolicyFacts.unregulated(7, "u", "o"), "h2",
+                new PolicySettings(SKEW, true), NOW);
+        assertEquals(List.of(ReasonCode.NO_REGULATION_MANDATORY), d.codes());
+    }
+
+    @Test
+    void aRegulatedVmWithoutHostFactsOrTrustMaterialIsAnInternalErrorAndRefused() {
+        PolicyDecision noHost = PolicyDecider.decide(TestPki.vm(pki.validVmCert()), null, trust,
+                new PolicySettings(SKEW, false), NOW);
+        assertEquals(List.of(ReasonCode.INTERNAL_ERROR), noHost.codes());
+        PolicyDecision viaUnregulatedForm = PolicyDecider.decideUnregulated(TestPki.vm(pki.validVmCert()), "h1",
+                new PolicySettings(SKEW, false), NOW);
+        assertEquals(List.of(ReasonCode.INTERNAL_ERROR), viaUnregulatedForm.codes(), viaUnregulatedForm.toText());
+    }
+
+    @Test
     void withoutRegulationAVmIsRefusedWhenRegulationIsMandatory() {
         PolicyDecision d = PolicyDecider.decide(VmPolicyFacts.unregulated(7, "u", "o"),
                 TestPki.host(pki.validHostCert()), trust, new PolicySettings(SKEW, true), NOW);

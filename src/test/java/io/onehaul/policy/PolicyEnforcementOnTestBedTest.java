@@ -23,6 +23,7 @@ import io.onehaul.testsupport.OnedMigrationHarness;
 import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
 import io.onehaul.testsupport.Proc;
 import io.onehaul.testsupport.TestBed;
+import io.onehaul.testsupport.TmHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,7 @@ class PolicyEnforcementOnTestBedTest {
     TestPki pki;
     DriverHarness driver;
     TestVm vm;
+    TmHarness tm;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -63,6 +65,8 @@ class PolicyEnforcementOnTestBedTest {
         driver = DriverHarness.forTestBed(tb, work.resolve("fe"), Map.of(
                 "policy.trust_anchor", pki.pca.certificateFile().toString(),
                 "policy.crl", pki.pca.defaultCrlFile().toString()))
+                .withEnv("ONE_XMLRPC", oned.baseUrl() + "/RPC2").withEnv("ONE_AUTH", auth.toString());
+        tm = new TmHarness(driver, work.resolve("var"))
                 .withEnv("ONE_XMLRPC", oned.baseUrl() + "/RPC2").withEnv("ONE_AUTH", auth.toString());
         vm = new TestVm(490 + (int) (System.nanoTime() % 9), "h1", 100, "", 2, tb.nicBridge(), "10.232.1.99",
                 "/sbin/onehaul-counter");
@@ -168,5 +172,95 @@ class PolicyEnforcementOnTestBedTest {
         assertTrue(save.stderr().contains("COUNTRY_NOT_ALLOWED"), save.stderr());
         assertEquals("RUNNING", lxcState(tb, "h1", running.deployId()), "not checkpointed, not stopped");
         assertEquals(1, tb.exec("h1", "test -e " + ck).exit());
+    }
+    /** A line refused by the policy: exit 1, one plain reason line for oned, the tagged line for the VM log. */
+    static void assertRefusedOn(Proc.Result r, String action, String host) {
+        assertEquals(1, r.exit(), action + ": " + r.stderr());
+        List<String> plain = r.stderr().lines().filter(l -> !l.matches("^(INFO|ERROR|WARN|DEBUG):.*")).toList();
+        assertEquals(1, plain.size(), action + ": one plain line becomes oned's error text: " + r.stderr());
+        assertTrue(plain.get(0).startsWith(action + ": policy refuses VM "), plain.get(0));
+        assertTrue(plain.get(0).contains(" on " + host + ": ") && plain.get(0).contains("COUNTRY_NOT_ALLOWED"), plain.get(0));
+        assertTrue(r.stderr().lines().anyMatch(l -> l.matches("^ERROR: \\d+ .*policy refuses.*")),
+                "the refusal reaches the VM log: " + r.stderr());
+    }
+
+    long deniedOn(String host) throws Exception {
+        return Files.readAllLines(work.resolve("fe/log/audit.jsonl")).stream()
+                .filter(l -> l.contains("\"decision\":\"DENY\"") && l.contains("\"to\":\"" + host + "\"")).count();
+    }
+
+    @Test
+    void a_deploy_to_a_non_compliant_host_writes_nothing_there_in_any_prolog_or_boot_step() throws Exception {
+        onedServes("US");
+        TestVm onH2 = vm.onHost("h2", 100, 1);
+        String d = onH2.sysdir();
+        String id = Integer.toString(vm.id());
+        Path image = work.resolve("image.ext4");
+        tb.buildImage(true, image);
+        String fe = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        Path context = Files.writeString(work.resolve("context.sh"), "SECRET='only for ES or DE'\n");
+
+        // PROLOG: transfer.0.prolog (each line on its own: any of them can come first for some VM)
+        assertRefusedOn(tm.line("clone", fe + ":" + image, "h2:" + d + "/disk.0", id, "1"), "clone", "h2");
+        assertRefusedOn(tm.line("ln", fe + ":" + image, "h2:" + d + "/disk.3", id, "1"), "ln", "h2");
+        assertRefusedOn(tm.line("mkimage", "16", "raw", "h2:" + d + "/disk.1", id, "100"), "mkimage", "h2");
+        assertRefusedOn(tm.line("mkswap", "16", "h2:" + d + "/disk.4", id, "100"), "mkswap", "h2");
+        // BOOT: the DEPLOY message's TM_COMMAND (context), then the VMM deploy
+        assertRefusedOn(tm.line("context", context.toString(), "h2:" + d + "/disk.2", id, "100"), "context", "h2");
+        Proc.Result deploy = driver.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "h2"), vm.id(),
+                "h2", OnedMessages.vm(vm.onHost("h2", 100, 2)));
+        assertEquals(1, deploy.exit(), deploy.stderr());
+        assertTrue(deploy.stderr().contains("COUNTRY_NOT_ALLOWED"), deploy.stderr());
+
+        assertEquals(1, tb.exec("h2", "test -e " + d).exit(), "no VM data on h2: " + tb.exec("h2", "ls -lR " + d).stdout());
+        assertEquals("", tb.execOk("h2", "ls /var/lib/lxc").stdout().strip().lines()
+                .filter(n -> n.equals("one-" + id)).findAny().orElse(""), "no container defined on h2");
+        assertEquals(6, deniedOn("h2"), "every refusal is audited as DENY");
+    }
+
+    @Test
+    void the_same_prolog_and_boot_steps_go_ahead_on_a_compliant_host() throws Exception {
+        onedServes("US");
+        String d = vm.sysdir();
+        String id = Integer.toString(vm.id());
+        Path image = work.resolve("image.ext4");
+        tb.buildImage(true, image);
+        String fe = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        Path context = Files.writeString(work.resolve("context.sh"), "GREETING='hola'\n");
+
+        assertEquals(0, tm.line("clone", fe + ":" + image, "h1:" + d + "/disk.0", id, "1").exit());
+        assertEquals(0, tm.line("mkimage", "16", "raw", "h1:" + d + "/disk.1", id, "100").exit());
+        Proc.Result ctx = tm.line("context", context.toString(), "h1:" + d + "/disk.2", id, "100");
+        assertEquals(0, ctx.exit(), ctx.stderr());
+        assertEquals(0, tb.exec("h1", "test -f " + d + "/disk.0 && test -f " + d + "/disk.1 && test -f "
+                + d + "/disk.2/context.sh").exit());
+        String audit = Files.readString(work.resolve("fe/log/audit.jsonl"));
+        assertEquals(3, audit.lines().filter(l -> l.contains("\"decision\":\"ALLOW\"")
+                && l.contains("\"code\":\"COMPLIANT\"")).count(), audit);
+    }
+
+    @Test
+    void a_resume_to_a_non_compliant_host_writes_nothing_there() throws Exception {
+        // A stopped VM's folder waits on the front-end; `onevm resume` lets the scheduler pick a host, and oned
+        // runs PROLOG_RESUME (MV lines from the front-end), then RESTORE (context TM_COMMAND + restore).
+        onedServes("US");
+        TestVm onH2 = vm.onHost("h2", 100, 21);
+        String d = onH2.sysdir();
+        String id = Integer.toString(vm.id());
+        String fe = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        Path context = Files.writeString(work.resolve("context.sh"), "SECRET='only for ES or DE'\n");
+
+        Proc.Result diskLine = tm.line("mv", fe + ":" + d + "/disk.0", "h2:" + d + "/disk.0", id, "1");
+        assertEquals(0, diskLine.exit(), "a disk line moves nothing by itself: " + diskLine.stderr());
+        assertRefusedOn(tm.line("mv", fe + ":" + d, "h2:" + d, id, "100"), "mv", "h2");
+        assertRefusedOn(tm.line("context", context.toString(), "h2:" + d + "/disk.2", id, "100"), "context", "h2");
+        String ck = d + "/checkpoint";
+        Proc.Result restore = driver.vmm("restore", List.of(ck, "h2", "one-" + id), vm.id(), "h2",
+                OnedMessages.message(onH2.deployed("one-" + id), "h2", "", 100, ck, "CONTEXT onehaul ...", d + "/disk.2"));
+        assertEquals(1, restore.exit(), restore.stderr());
+        assertTrue(restore.stderr().contains("COUNTRY_NOT_ALLOWED"), restore.stderr());
+
+        assertEquals(1, tb.exec("h2", "test -e " + d).exit(), "no VM data on h2");
+        assertEquals(3, deniedOn("h2"));
     }
 }

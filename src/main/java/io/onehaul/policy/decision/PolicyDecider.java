@@ -37,10 +37,15 @@ public final class PolicyDecider {
         Instant time = now == null ? Instant.EPOCH : now;
         try {
             Objects.requireNonNull(vm, "vm facts");
-            Objects.requireNonNull(host, "host facts");
-            Objects.requireNonNull(trust, "trust material");
             Objects.requireNonNull(settings, "settings");
             Objects.requireNonNull(now, "now");
+            if (!vm.regulated()) {
+                // Whether an unregulated VM may go anywhere depends on the setting alone: no host facts or
+                // trust material are read for it, so callers may pass none.
+                return unregulated(vm, hostName, settings, now);
+            }
+            Objects.requireNonNull(host, "host facts");
+            Objects.requireNonNull(trust, "trust material");
             return evaluate(vm, host, trust, settings, now);
         } catch (RuntimeException e) {
             return new PolicyDecision(PolicyDecision.Outcome.DENY,
@@ -48,15 +53,26 @@ public final class PolicyDecider {
         }
     }
 
+    /**
+     * A VM without REGULATION: allowed unless regulation is mandatory. With a host document, call
+     * {@link #decide}; this form is for callers that know only the host's name (the driver's guard
+     * does not ask oned for the host of an unregulated VM).
+     */
+    public static PolicyDecision decideUnregulated(VmPolicyFacts vm, String hostName, PolicySettings settings,
+                                                   Instant now) {
+        return decide(vm, new HostPolicyFacts(hostName, "", List.of(), null, List.of()), null, settings, now);
+    }
+
+    private static PolicyDecision unregulated(VmPolicyFacts vm, String hostName, PolicySettings settings, Instant now) {
+        return settings.mandatory()
+                ? new PolicyDecision(PolicyDecision.Outcome.DENY, List.of(new Reason(ReasonCode.NO_REGULATION_MANDATORY,
+                        "VM " + vm.vmId() + " has no REGULATION and policy.mandatory is true")), vm.vmId(), hostName, now)
+                : new PolicyDecision(PolicyDecision.Outcome.ALLOW, List.of(new Reason(ReasonCode.NO_REGULATION_ALLOWED,
+                        "VM " + vm.vmId() + " has no REGULATION")), vm.vmId(), hostName, now);
+    }
+
     private static PolicyDecision evaluate(VmPolicyFacts vm, HostPolicyFacts host, TrustMaterial trust,
                                            PolicySettings settings, Instant now) {
-        if (!vm.regulated()) {
-            return settings.mandatory()
-                    ? deny(vm, host, now, List.of(new Reason(ReasonCode.NO_REGULATION_MANDATORY,
-                            "VM " + vm.vmId() + " has no REGULATION and policy.mandatory is true")))
-                    : new PolicyDecision(PolicyDecision.Outcome.ALLOW, List.of(new Reason(ReasonCode.NO_REGULATION_ALLOWED,
-                            "VM " + vm.vmId() + " has no REGULATION")), vm.vmId(), host.name(), now);
-        }
         List<Reason> deny = new ArrayList<>();
         checkVmFacts(vm, deny);
         boolean hostCountryUsable = checkHostFacts(host, deny);
