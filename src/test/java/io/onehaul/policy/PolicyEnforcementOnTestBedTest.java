@@ -81,12 +81,20 @@ class PolicyEnforcementOnTestBedTest {
 
     /** oned's view: the VM with its certified regulation, h1 in ES and h2 in {@code h2Country}, both certified. */
     void onedServes(String h2Country) {
+        onedServes(h2Country, true);
+    }
+
+    void onedServes(String h2Country, boolean regulated) {
         Instant now = Instant.now();
         String uuid = "4061760b-786c-46a9-94cd-2bf24c7f2e11";
         String cert = TestPki.base64(pki.issue(new CertifiedAttributes.Vm(vm.id(), uuid, "oneadmin", List.of("ES", "DE"),
                 List.of("ACME")), now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(1))));
-        OnedMessages.regulate(vm.id(), "<COUNTRIES>ES,DE</COUNTRIES><ORGANIZATIONS>ACME</ORGANIZATIONS><CERTIFICATE>"
-                + cert + "</CERTIFICATE>");
+        if (regulated) {
+            OnedMessages.regulate(vm.id(), "<COUNTRIES>ES,DE</COUNTRIES><ORGANIZATIONS>ACME</ORGANIZATIONS><CERTIFICATE>"
+                    + cert + "</CERTIFICATE>");
+        } else {
+            OnedMessages.unregulate(vm.id());
+        }
         String vmDoc = OnedMessages.vm(vm.deployed("one-" + vm.id()).onHost("h1", 100, 3));
         String h1 = host(7, "h1", "ES", now);
         String h2 = host(8, "h2", h2Country, now);
@@ -262,5 +270,28 @@ class PolicyEnforcementOnTestBedTest {
 
         assertEquals(1, tb.exec("h2", "test -e " + d).exit(), "no VM data on h2");
         assertEquals(3, deniedOn("h2"));
+    }
+    @Test
+    void an_unregulated_vm_may_go_anywhere_and_every_guarded_step_is_audited_as_allowed() throws Exception {
+        // found under a real oned: such deploys and migrations went through but were audited as DENY
+        // INTERNAL_ERROR "host facts"; the audit log must say what happened
+        onedServes("US", false);
+        String id = Integer.toString(vm.id());
+        Path context = Files.writeString(work.resolve("context.sh"), "GREETING='hola'\n");
+        Proc.Result ctx = tm.line("context", context.toString(), "h1:" + vm.sysdir() + "/disk.2", id, "100");
+        assertEquals(0, ctx.exit(), ctx.stderr());
+        TestVm running = deployOnH1();
+
+        Outcome out = new OnedMigrationHarness(driver).liveMigrate(running, running.onHost("h2", 100, 3));
+
+        assertTrue(out.success(), out.allStderr());
+        List<String> records = Files.readAllLines(work.resolve("fe/log/audit.jsonl"));
+        for (String step : List.of("context", "deploy", "premigrate", "migrate")) {
+            assertTrue(records.stream().anyMatch(r -> r.contains("\"event\":\"placement." + step + "\"")),
+                    step + " is audited: " + records);
+        }
+        for (String r : records) {
+            assertTrue(r.contains("\"decision\":\"ALLOW\"") && r.contains("\"code\":\"NO_REGULATION_ALLOWED\""), r);
+        }
     }
 }

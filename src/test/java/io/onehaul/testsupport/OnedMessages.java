@@ -42,6 +42,11 @@ public final class OnedMessages {
         REGULATIONS.put(vmid, regulationInnerXml);
     }
 
+    /** The VM's documents carry no REGULATION again. */
+    public static void unregulate(int vmid) {
+        REGULATIONS.remove(vmid);
+    }
+
     /** The {@code <VM>} document (deployment file content, and the VM part of every message). */
     public static String vm(TestVm t) {
         Document doc = parse(Fixtures.text("0004-vmm-deploy.stdin.xml"));
