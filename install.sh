@@ -8,6 +8,10 @@
 # `install.sh --uninstall` removes exactly that (and nothing the operator changed).
 #
 set -euo pipefail
+# The manifest lists files in `sort` order: the same bytes whatever locale the operator runs in.
+export LC_ALL=C
+# ${var//pattern/replacement} must not treat & in a path as "the match" (bash 5.2).
+shopt -u patsub_replacement 2>/dev/null || true
 
 PROG=${0##*/}
 SCRIPT_DIR=$(CDPATH='' cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -18,16 +22,40 @@ VMM_NAME=lxc_live
 TM_NAME=onehaul
 LOCAL_ACTIONS=deploy,shutdown,cancel,reboot,reset,save,restore,migrate,attach_disk,detach_disk,attach_nic,detach_nic,prereconfigure,reconfigure,snapshot_create,snapshot_revert,snapshot_delete,resize,resize_disk,exec,exec_cancel
 
-# Paths on the target system (prefixed with the --root directory when installing).
-LIB_REL=/usr/lib/one/onehaul
-BIN_REL=$LIB_REL/bin/onehaul
-JAR_REL=$LIB_REL/onehaul.jar
-MANIFEST_REL=$LIB_REL/install-manifest
-REMOTES_REL=/var/lib/one/remotes
-VMM_REL=$REMOTES_REL/vmm/$VMM_NAME
-TM_REL=$REMOTES_REL/tm
-HOOKS_REL=$REMOTES_REL/hooks/onehaul
-CONF_REL=/etc/one/onehaul.conf
+# Paths on the target system, system-wide layout (prefixed with the --root directory when
+# installing). A self-contained OpenNebula (--one-location, or ONE_LOCATION) maps them below
+# its directory the way OpenNebula's own install.sh -d does: see set_layout.
+SYS_LIB=/usr/lib/one/onehaul
+SYS_BIN=$SYS_LIB/bin/onehaul
+set_layout() { # system | self-contained
+    LAYOUT=$1
+    if [[ $LAYOUT == system ]]; then
+        LIB_REL=/usr/lib/one/onehaul
+        REMOTES_REL=/var/lib/one/remotes
+        CONF_REL=/etc/one/onehaul.conf
+        ONED_CONF_REL=/etc/one/oned.conf
+        LINK_REL=/usr/local/bin/onehaul      # on every user's PATH on Debian
+        DS_REL=/var/lib/one/datastores
+        LOG_REL=/var/log/one
+        PCA_REL=/etc/one/onehaul/pca
+    else
+        LIB_REL=/lib/onehaul
+        REMOTES_REL=/var/remotes
+        CONF_REL=/etc/onehaul.conf
+        ONED_CONF_REL=/etc/oned.conf
+        LINK_REL=/bin/onehaul                # next to OpenNebula's own CLI in $ONE_LOCATION/bin
+        DS_REL=/var/datastores
+        LOG_REL=/var
+        PCA_REL=/etc/onehaul/pca
+    fi
+    BIN_REL=$LIB_REL/bin/onehaul
+    JAR_REL=$LIB_REL/onehaul.jar
+    MANIFEST_REL=$LIB_REL/install-manifest
+    VMM_REL=$REMOTES_REL/vmm/$VMM_NAME
+    TM_REL=$REMOTES_REL/tm
+    HOOKS_REL=$REMOTES_REL/hooks/onehaul
+}
+set_layout system
 
 usage() {
     cat <<EOF
@@ -38,8 +66,15 @@ OpenNebula front-end, or remove it again.
 
 Options:
   --root DIR, --prefix DIR
-                    install everything under DIR (default: /). The shims then
-                    point at DIR$BIN_REL.
+                    install everything under DIR (default: /), system-wide
+                    layout (DIR/etc/one, DIR/var/lib/one, DIR/usr/lib/one). The
+                    shims then point at DIR$BIN_REL.
+  --one-location DIR
+                    install into a self-contained OpenNebula (the layout of
+                    OpenNebula's install.sh -d DIR, used with ONE_LOCATION=DIR):
+                    DIR/lib/onehaul, DIR/var/remotes, DIR/etc/onehaul.conf,
+                    DIR/etc/oned.conf, DIR/bin/onehaul. Default: \$ONE_LOCATION when
+                    it is set and --root is not given.
   --jar PATH        the OneHaul jar to install
                     (default: target/onehaul.jar next to this script; build it
                     with \`mvn package\`)
@@ -54,13 +89,16 @@ Options:
                     (by default they are, when the user oneadmin exists)
   -h, --help        show this help and exit
 
-Installed:
+Installed (system-wide layout; see --one-location for the other):
   <root>$JAR_REL, <root>$BIN_REL
+  <root>$LINK_REL         (a link to the launcher, so \`onehaul\` is on the PATH)
   <root>$VMM_REL/*          (one shim per VMM action)
   <root>$TM_REL/*           (TM drivers, when the source tree has any)
   <root>$HOOKS_REL/*
   <root>$CONF_REL           (only if it does not exist yet)
   <root>$MANIFEST_REL
+The installer refuses a directory in which it finds neither layout's OpenNebula
+(/etc/one or /var/lib/one; DIR/etc/oned.conf or DIR/var/remotes).
 oned.conf gets a VM_MAD and a TM_MAD_CONF block between the lines
   $MARK_BEGIN
   $MARK_END
@@ -88,6 +126,8 @@ say() {
 # ------------------------------------------------------------------ options
 
 ROOT=/
+ROOT_GIVEN=0
+ONE_LOCATION_OPT=
 JAR=
 ONED_CONF=
 PRINT_CONF=0
@@ -102,9 +142,13 @@ need_arg() {
 while [[ $# -gt 0 ]]; do
     case $1 in
         --root | --prefix)
-            need_arg "$@"; ROOT=$2; shift 2 ;;
+            need_arg "$@"; ROOT=$2; ROOT_GIVEN=1; shift 2 ;;
         --root=* | --prefix=*)
-            ROOT=${1#*=}; [[ -n $ROOT ]] || usage_error "option ${1%%=*} needs an argument"; shift ;;
+            ROOT=${1#*=}; ROOT_GIVEN=1; [[ -n $ROOT ]] || usage_error "option ${1%%=*} needs an argument"; shift ;;
+        --one-location)
+            need_arg "$@"; ONE_LOCATION_OPT=$2; shift 2 ;;
+        --one-location=*)
+            ONE_LOCATION_OPT=${1#*=}; [[ -n $ONE_LOCATION_OPT ]] || usage_error "option --one-location needs an argument"; shift ;;
         --jar)
             need_arg "$@"; JAR=$2; shift 2 ;;
         --jar=*)
@@ -134,6 +178,56 @@ fi
 if [[ $PRINT_HOOKS == 1 && ( $PRINT_CONF == 1 || $UNINSTALL == 1 ) ]]; then
     usage_error "--print-hooks cannot be combined with --print-conf or --uninstall"
 fi
+if [[ -n $ONE_LOCATION_OPT && $ROOT_GIVEN == 1 ]]; then
+    usage_error "--one-location DIR is the root of a self-contained OpenNebula; do not combine it with --root"
+fi
+
+# Which layout: --one-location, else ONE_LOCATION from the environment (as OpenNebula's own tools
+# decide) unless --root stages a system-wide tree, else system-wide.
+if [[ -z $ONE_LOCATION_OPT && $ROOT_GIVEN == 0 && -n ${ONE_LOCATION:-} ]]; then
+    ONE_LOCATION_OPT=$ONE_LOCATION
+fi
+SHOWN=  # what oned sees in front of the layout's paths: "" system-wide (also when staged with --root)
+if [[ -n $ONE_LOCATION_OPT ]]; then
+    set_layout self-contained
+    [[ -d $ONE_LOCATION_OPT ]] || die "self-contained OpenNebula directory does not exist: $ONE_LOCATION_OPT; nothing was changed"
+    ROOT=$(CDPATH='' cd -P -- "$ONE_LOCATION_OPT" && pwd -P)
+    SHOWN=${ROOT%/}
+fi
+
+# layout_text FILE: LAYOUT_TEXT = FILE's text as it must be installed in this layout; returns 1 when
+# that is FILE unchanged. The source tree speaks of the system-wide paths; a self-contained OpenNebula
+# has them below its directory, and a staged root has the launcher inside it.
+layout_text() {
+    local content old
+    content=
+    IFS= read -r -d '' content <"$1" || true
+    old=$content
+    if [[ $LAYOUT == self-contained ]]; then
+        content=${content//"/usr/lib/one/onehaul"/"$SHOWN$LIB_REL"}
+        content=${content//"/var/lib/one/remotes"/"$SHOWN$REMOTES_REL"}
+        content=${content//"/var/lib/one/datastores"/"$SHOWN$DS_REL"}
+        content=${content//"/etc/one/onehaul.conf"/"$SHOWN$CONF_REL"}
+        content=${content//"/etc/one/onehaul/pca"/"$SHOWN$PCA_REL"}
+        content=${content//"/var/log/one"/"$SHOWN$LOG_REL"}
+        content=${content//$'\n'"ONEHAUL_ONE_LOCATION="$'\n'/$'\n'"ONEHAUL_ONE_LOCATION=$SHOWN"$'\n'}
+    elif [[ -n ${R:-} ]]; then
+        content=${content//"ONEHAUL_BIN=\${ONEHAUL_BIN:-$SYS_BIN}"/"ONEHAUL_BIN=\${ONEHAUL_BIN:-$R$BIN_REL}"}
+    fi
+    LAYOUT_TEXT=$content
+    [[ $content != "$old" ]]
+}
+
+# for_layout FILE NAME: prints the path of FILE as it must be installed (FILE itself, or a rewritten
+# copy NAME in the temporary folder). Shims, hook templates, the launcher and the config pass here.
+for_layout() {
+    if layout_text "$1"; then
+        printf '%s' "$LAYOUT_TEXT" >"$TMPDIR_ONEHAUL/$2"
+        printf '%s' "$TMPDIR_ONEHAUL/$2"
+    else
+        printf '%s' "$1"
+    fi
+}
 
 # ------------------------------------------------------------------ the oned.conf block
 
@@ -141,7 +235,7 @@ vm_mad_block() {
     cat <<EOF
 $MARK_BEGIN
 # $VMM_NAME: LXC containers with CRIU live migration (OneHaul). Every action runs on
-# the front-end (-l) as /var/lib/one/remotes/vmm/$VMM_NAME/<action>; hosts use it
+# the front-end (-l) as $SHOWN$VMM_REL/<action>; hosts use it
 # with \`onehost create <host> -i lxc -v $VMM_NAME\`.
 VM_MAD = [
     NAME           = "$VMM_NAME",
@@ -186,13 +280,16 @@ hook_names() { # the NAME of every hook template, one per line
 }
 
 if [[ $PRINT_HOOKS == 1 ]]; then
-    printf '# OneHaul hook templates, installed in %s/.\n' "$HOOKS_REL"
+    printf '# OneHaul hook templates, installed in %s/.\n' "$SHOWN$HOOKS_REL"
     printf '# Register them once as oneadmin, with oned running:\n'
-    printf '#   cd %s && for t in *.tmpl; do onehook create "$t"; done\n' "$HOOKS_REL"
+    printf '#   cd %s && for t in *.tmpl; do onehook create "$t"; done\n' "$SHOWN$HOOKS_REL"
+    printf '# (a relative COMMAND such as "onehaul/migrate-audit" is resolved by oned against %s)\n' \
+        "$SHOWN${HOOKS_REL%/onehaul}"
     for t in "$SCRIPT_DIR"/hooks/*.tmpl; do
         [[ -f $t ]] || die "no hook templates in $SCRIPT_DIR/hooks"
         printf '\n# ---- %s\n' "${t##*/}"
-        cat -- "$t"
+        layout_text "$t" || true
+        printf '%s' "$LAYOUT_TEXT"
     done
     exit 0
 fi
@@ -224,8 +321,27 @@ if [[ -n $ONED_CONF ]]; then
     ONED_CONF=$(abspath "$ONED_CONF")
     ONED_CONF_GIVEN=1
 else
-    ONED_CONF=$R/etc/one/oned.conf
+    ONED_CONF=$R$ONED_CONF_REL
     ONED_CONF_GIVEN=0
+fi
+
+# Refuse a tree that is not an OpenNebula front-end of the chosen layout: files put where oned does
+# not look would be reported as installed and never run.
+layout_found() {
+    if [[ $LAYOUT == system ]]; then
+        [[ -d $R/etc/one || -d $R/var/lib/one ]]
+    else
+        [[ -f $R/etc/oned.conf || -d $R/var/remotes ]]
+    fi
+}
+if [[ $UNINSTALL == 0 ]] && ! layout_found; then
+    if [[ $LAYOUT == system && ( -f $R/etc/oned.conf || -d $R/var/remotes ) ]]; then
+        die "${R:-/} holds a self-contained OpenNebula ($R/etc/oned.conf, $R/var/remotes), not the system-wide layout: install into it with --one-location ${R:-/} (or with ONE_LOCATION=${R:-/} set and no --root); nothing was changed"
+    elif [[ $LAYOUT == system ]]; then
+        die "no OpenNebula front-end under ${R:-/}: neither $R/etc/one nor $R/var/lib/one exists. For a self-contained OpenNebula use --one-location DIR; to stage a system-wide tree, create DIR/etc/one first; nothing was changed"
+    else
+        die "${R:-/} is not a self-contained OpenNebula: neither $R/etc/oned.conf nor $R/var/remotes exists; nothing was changed"
+    fi
 fi
 
 MANIFEST=$R$MANIFEST_REL
@@ -624,17 +740,10 @@ install_tree() {
     local src=$1 dest=$2 f rel
     [[ -d $src ]] || return 0
     ensure_dir "$dest"
-    local from content
+    local from
     while IFS= read -r -d '' f; do
         rel=${f#"$src"/}
-        from=$f
-        # entry-point shims (hooks) point at the launcher inside the root, as the VMM shims do
-        if [[ -n $R ]] && grep -qxF -- "$DEFAULT_LINE" "$f"; then
-            from=$TMPDIR_ONEHAUL/tree.${rel//\//.}
-            content=
-            IFS= read -r -d '' content <"$f" || true
-            printf '%s' "${content//"$DEFAULT_LINE"/"$ROOT_LINE"}" >"$from"
-        fi
+        from=$(for_layout "$f" "tree.${rel//\//.}")
         if [[ -x $f ]]; then
             install_file "$from" "$dest/$rel" 755
         else
@@ -643,26 +752,49 @@ install_tree() {
     done < <(find "$src" -type f ! -name '*~' ! -name '.*' -print0 | sort -z)
 }
 
-say "Installing OneHaul into ${R:-/}"
+# install_link TARGET LINK_REL: a symlink, recorded like a file (uninstall removes it).
+install_link() {
+    local target=$1 rel=$2 dst
+    dst=$R$rel
+    ensure_dir "${rel%/*}"
+    if [[ -L $dst && $(readlink -- "$dst") == "$target" ]]; then
+        [[ -n ${OLD_F[$rel]+x} ]] && record f - "$rel"
+        UNCHANGED=$((UNCHANGED + 1))
+        return 0
+    fi
+    if [[ -e $dst || -L $dst ]]; then
+        if [[ -z ${OLD_F[$rel]+x} ]]; then
+            say "  warning: $dst exists and was not installed by OneHaul; left as it is (run $R$BIN_REL instead)" >&2
+            return 0
+        fi
+        rm -f -- "$dst"
+        UPDATED=$((UPDATED + 1))
+    else
+        CREATED=$((CREATED + 1))
+    fi
+    ln -s -- "$target" "$dst"
+    record f - "$rel"
+}
+
+# DATASTORE_LOCATION of oned.conf, when the operator set it: oned writes TM paths below it.
+oned_datastore_location() {
+    [[ -f $ONED_CONF ]] || return 0
+    sed -n 's/^[[:blank:]]*DATASTORE_LOCATION[[:blank:]]*=[[:blank:]]*"\{0,1\}\([^"#[:blank:]]*\)"\{0,1\}.*/\1/p' \
+        "$ONED_CONF" | tail -n 1
+}
+
+say "Installing OneHaul into ${R:-/} ($LAYOUT layout)"
 
 install_file "$JAR" "$JAR_REL" 644
-install_file "$SRC_BIN" "$BIN_REL" 755
+install_file "$(for_layout "$SRC_BIN" launcher)" "$BIN_REL" 755
+install_link "$R$BIN_REL" "$LINK_REL"
 
-# VMM shims; their ONEHAUL_BIN default points into the root when it is not /.
-DEFAULT_LINE="ONEHAUL_BIN=\${ONEHAUL_BIN:-$BIN_REL}"
-ROOT_LINE="ONEHAUL_BIN=\${ONEHAUL_BIN:-$R$BIN_REL}"
+# VMM shims; their ONEHAUL_BIN default points at the launcher as installed.
 ensure_dir "$VMM_REL"
 SHIMS=0
 while IFS= read -r -d '' f; do
     name=${f##*/}
-    src=$f
-    if [[ -n $R ]]; then
-        src=$TMPDIR_ONEHAUL/shim.$name
-        content=
-        IFS= read -r -d '' content <"$f" || true
-        printf '%s' "${content//"$DEFAULT_LINE"/"$ROOT_LINE"}" >"$src"
-    fi
-    install_file "$src" "$VMM_REL/$name" 755
+    install_file "$(for_layout "$f" "shim.$name")" "$VMM_REL/$name" 755
     SHIMS=$((SHIMS + 1))
 done < <(find "$SRC_VMM" -mindepth 1 -maxdepth 1 -type f ! -name '*~' ! -name '.*' -print0 | sort -z)
 
@@ -675,13 +807,7 @@ if [[ -d $SRC_TM ]]; then
     ensure_dir "$TM_REL"
     while IFS= read -r -d '' f; do
         rel=${f#"$SRC_TM"/}
-        src=$f
-        if [[ -n $R ]]; then
-            src=$TMPDIR_ONEHAUL/tm.${rel//\//.}
-            content=
-            IFS= read -r -d '' content <"$f" || true
-            printf '%s' "${content//"$DEFAULT_LINE"/"$ROOT_LINE"}" >"$src"
-        fi
+        src=$(for_layout "$f" "tm.${rel//\//.}")
         if [[ -x $f ]]; then
             install_file "$src" "$TM_REL/$rel" 755
         else
@@ -703,7 +829,12 @@ if [[ -e $R$CONF_REL || -L $R$CONF_REL ]]; then
     fi
 else
     ensure_dir "${CONF_REL%/*}"
-    cp -- "$SRC_CONF" "$R$CONF_REL"
+    cp -- "$(for_layout "$SRC_CONF" onehaul.conf)" "$R$CONF_REL"
+    DS_LOCATION=$(oned_datastore_location)
+    if [[ -n $DS_LOCATION ]]; then
+        # oned writes TM and VMM paths below its DATASTORE_LOCATION, so the driver must expect them there
+        sed -i "s|^datastore.location = .*|datastore.location = ${DS_LOCATION//|/\\|}|" "$R$CONF_REL"
+    fi
     chmod 644 -- "$R$CONF_REL"
     record c "$(sha256 "$R$CONF_REL")" "$CONF_REL"
     CONF_NOTE="installed $R$CONF_REL"
@@ -803,7 +934,7 @@ fi
 
 # ------------------------------------------------------------------ summary
 
-say "  $R$JAR_REL, $R$BIN_REL"
+say "  $R$JAR_REL, $R$BIN_REL (on the PATH as $R$LINK_REL)"
 say "  $SHIMS VMM action shims in $R$VMM_REL/"
 if [[ ${#TM_NAMES[@]} -gt 0 ]]; then
     say "  TM drivers in $R$TM_REL/: ${TM_NAMES[*]}"
@@ -830,4 +961,4 @@ say "  2. run \`onehost sync --force\` as oneadmin to copy the new remotes to th
 say "  3. add or switch LXC hosts to the driver: onehost create <host> -i lxc -v $VMM_NAME"
 say "  4. give their system datastore the $TM_NAME TM: TYPE = SYSTEM_DS, TM_MAD = $TM_NAME"
 say "  5. once the policy's PCA files are in place, register the policy hooks as oneadmin (once):"
-say "     cd $HOOKS_REL && for t in *.tmpl; do onehook create \"\$t\"; done   (\`$PROG --print-hooks\` shows them)"
+say "     cd $SHOWN$HOOKS_REL && for t in *.tmpl; do onehook create \"\$t\"; done   (\`$PROG --print-hooks\` shows them)"

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code onehaul policy check VM HOST}: the data-protection decision for a VM on a host, from oned's data. */
 @Command(name = "policy", mixinStandardHelpOptions = true,
-        description = "Data-protection policy", subcommands = {PolicyCommand.Check.class})
+        description = "Data-protection policy", subcommands = {PolicyCommand.Check.class, PolicyCommand.Identity.class})
 public final class PolicyCommand implements Runnable {
     @Spec CommandSpec groupSpec;
 
@@ -48,9 +48,7 @@ public final class PolicyCommand implements Runnable {
         protected int run(CliEnvironment io) throws Exception {
             int vmId = id(vm, "VM");
             OneHaulConfig config = config(io);
-            String home = io.env().getOrDefault("HOME", System.getProperty("user.home"));
-            OnedClient oned = new OnedClient(OnedEndpoint.discover(endpoint, null, io.env(),
-                    home == null || home.isBlank() ? null : Path.of(home)));
+            OnedClient oned = oned(io, endpoint);
             VmXml vmXml = oned.vmInfo(vmId);
             HostXml hostXml = host.matches("\\d+") ? oned.hostInfo(id(host, "host")) : oned.hostByName(host);
             Instant now = Instant.now();
@@ -65,11 +63,42 @@ public final class PolicyCommand implements Runnable {
             return d.allowed() ? OneHaul.OK : OneHaul.FAILED;
         }
 
-        private static int id(String s, String what) {
-            if (!s.matches("\\d{1,9}")) {
-                throw new IllegalArgumentException(what + " must be a numeric ID, got '" + s + "'");
+    }
+
+    /**
+     * {@code onehaul policy identity VM}: what a VM certificate is bound to, read from oned, as the
+     * arguments of {@code onehaul pca issue-vm} (the PCA machine has no oned to ask).
+     */
+    @Command(name = "identity", mixinStandardHelpOptions = true,
+            description = {"Print what a VM certificate binds (ID, TEMPLATE/OS/UUID, owner UNAME), read from oned,",
+                    "as the arguments of `onehaul pca issue-vm`. Exit: 0, 1 oned unreachable, 2 bad input."})
+    static final class Identity extends PcaCommand.ToolCommand {
+        @Parameters(index = "0", paramLabel = "VM", description = "VM ID") String vm;
+        @Option(names = "--endpoint", description = "oned XML-RPC URL (default: $ONE_XMLRPC, one_endpoint, localhost)")
+        String endpoint;
+
+        @Override
+        protected int run(CliEnvironment io) throws Exception {
+            VmXml v = oned(io, endpoint).vmInfo(id(vm, "VM"));
+            String uuid = v.uuid();
+            if (uuid.isEmpty()) {
+                throw new IllegalArgumentException("VM " + v.id() + " has no TEMPLATE/OS/UUID: oned sets it at allocation");
             }
-            return Integer.parseInt(s);
+            io.out().print("--vm-id " + v.id() + " --uuid " + uuid + " --owner " + v.owner() + "\n");
+            return OneHaul.OK;
         }
+    }
+
+    static OnedClient oned(CliEnvironment io, String endpoint) {
+        String home = io.env().getOrDefault("HOME", System.getProperty("user.home"));
+        return new OnedClient(OnedEndpoint.discover(endpoint, null, io.env(),
+                home == null || home.isBlank() ? null : Path.of(home)));
+    }
+
+    static int id(String s, String what) {
+        if (!s.matches("\\d{1,9}")) {
+            throw new IllegalArgumentException(what + " must be a numeric ID, got '" + s + "'");
+        }
+        return Integer.parseInt(s);
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Operator settings from {@code /etc/one/onehaul.conf} (or {@code $ONEHAUL_CONF}). Java Properties
+ * Operator settings from {@code /etc/one/onehaul.conf} ({@code $ONE_LOCATION/etc/onehaul.conf} in a self-contained OpenNebula, or {@code $ONEHAUL_CONF}). Java Properties
  * syntax; every key has a default so that a missing file means "stock OpenNebula layout".
  */
 public final class OneHaulConfig {
@@ -22,16 +22,19 @@ public final class OneHaulConfig {
 
     private final Properties props;
     private final Path home;
+    private final OneLayout layout;
 
-    private OneHaulConfig(Properties props, Path home) {
+    private OneHaulConfig(Properties props, Path home, OneLayout layout) {
         this.props = props;
         this.home = home;
+        this.layout = layout;
     }
 
     public static OneHaulConfig load(Map<String, String> env) {
         Path home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home", "/")));
         String explicit = env.get("ONEHAUL_CONF");
-        Path file = Path.of(explicit != null && !explicit.isBlank() ? explicit : DEFAULT_PATH);
+        OneLayout layout = OneLayout.from(env);
+        Path file = Path.of(explicit != null && !explicit.isBlank() ? explicit : layout.path(DEFAULT_PATH));
         Properties p = new Properties();
         if (Files.isRegularFile(file)) {
             try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -42,13 +45,23 @@ public final class OneHaulConfig {
         } else if (explicit != null && !explicit.isBlank()) {
             throw new BadInputException("config file " + file + " (ONEHAUL_CONF) does not exist");
         }
-        return new OneHaulConfig(p, home);
+        return new OneHaulConfig(p, home, layout);
     }
 
     public static OneHaulConfig of(Map<String, String> values, Path home) {
         Properties p = new Properties();
         p.putAll(values);
-        return new OneHaulConfig(p, home);
+        return new OneHaulConfig(p, home, OneLayout.SYSTEM_WIDE);
+    }
+
+    /** The OpenNebula layout the defaults of paths follow (self-contained when ONE_LOCATION is set). */
+    public OneLayout layout() {
+        return layout;
+    }
+
+    /** A path setting whose default follows the OpenNebula layout. */
+    private String layoutPath(String key, String systemWideDefault) {
+        return get(key, layout.path(systemWideDefault));
     }
 
     public String get(String key, String dflt) {
@@ -121,7 +134,7 @@ public final class OneHaulConfig {
     }
 
     public String datastoreLocation() {
-        return get("datastore.location", "/var/lib/one/datastores");
+        return layoutPath("datastore.location", "/var/lib/one/datastores");
     }
 
     /** Extra environment for every CRIU run (e.g. CRIU_FAULT=130 on VMs without hw breakpoints). */
@@ -153,7 +166,7 @@ public final class OneHaulConfig {
     }
 
     public String logDir() {
-        return get("log.dir", "/var/log/one");
+        return layoutPath("log.dir", "/var/log/one");
     }
 
     public String lxcInclude() {
@@ -178,12 +191,12 @@ public final class OneHaulConfig {
 
     /** The PCA certificate the front-end trusts (PEM or DER). */
     public Path policyTrustAnchor() {
-        return expandHome(get("policy.trust_anchor", "/etc/one/onehaul/pca/pca.crt"));
+        return expandHome(layoutPath("policy.trust_anchor", "/etc/one/onehaul/pca/pca.crt"));
     }
 
     /** The PCA's latest revocation list; required: without it regulated VMs are refused. */
     public Path policyCrl() {
-        return expandHome(get("policy.crl", "/etc/one/onehaul/pca/pca.crl"));
+        return expandHome(layoutPath("policy.crl", "/etc/one/onehaul/pca/pca.crl"));
     }
 
     /** Tolerance on every validity period, for clocks out of step between PCA and front-end. */
@@ -202,6 +215,6 @@ public final class OneHaulConfig {
 
     /** The hash-chained audit log (its head is {@code <file>.head}). */
     public Path auditLog() {
-        return expandHome(get("audit.log", "/var/log/one/onehaul-audit.jsonl"));
+        return expandHome(layoutPath("audit.log", "/var/log/one/onehaul-audit.jsonl"));
     }
 }

@@ -675,6 +675,11 @@ class InstallScriptTest {
     }
 
     Result run(List<String> cmd, Map<String, String> env, String stdin) throws Exception {
+        return run(tmp, cmd, env, stdin);
+    }
+
+    /** Runs {@code cmd} in {@code tmp} without the caller's ONEHAUL_ and ONE_LOCATION settings, plus {@code env}. */
+    static Result run(Path tmp, List<String> cmd, Map<String, String> env, String stdin) throws Exception {
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile())
@@ -682,6 +687,7 @@ class InstallScriptTest {
         pb.environment().remove("ONEHAUL_BIN");
         pb.environment().remove("JAVA");
         pb.environment().remove("ONEHAUL_JAVA_OPTS");
+        pb.environment().remove("ONE_LOCATION");
         pb.environment().putAll(env);
         Process p = pb.start();
         try (var in = p.getOutputStream()) {

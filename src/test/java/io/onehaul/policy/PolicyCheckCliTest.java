@@ -170,4 +170,20 @@ class PolicyCheckCliTest {
         assertEquals(0, verify.exit(), verify.toString());
         assertTrue(verify.out().contains("OK: 2 records"), verify.out());
     }
+
+    @Test
+    void identityPrintsWhatAVmCertificateBindsAsTheArgumentsOfIssueVm() {
+        CliRun r = CliRun.run(env, "policy", "identity", "4");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("--vm-id 4 --uuid " + TestPki.VM_UUID + " --owner oneadmin\n", r.out());
+    }
+
+    @Test
+    void identityOfAnUnknownVmIsBadInputWithOnedsWords() {
+        CliRun r = CliRun.run(env, "policy", "identity", "999");
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("", r.out());
+        CliRun bad = CliRun.run(env, "policy", "identity", "four");
+        assertEquals(2, bad.exit(), bad.toString());
+    }
 }
