@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.w3c.dom.Element;
 
 /**
@@ -78,7 +79,7 @@ public final class MigrateAuditHook {
         rec.put("vm_owner", vm.owner());
         rec.put("vm_owner_uid", vm.uid());
         rec.put("to", to.name());
-        placement(vm, req.hostId(), rec);
+        placement(vm, req, rec);
         PolicyJudge.Judgement j = ctx.judge().judge(vm, to, ctx.now());
         rec.putAll(j.auditFields());
         String line = "VM " + req.vmId() + " (" + vm.name() + ", owner " + vm.owner() + ") migrating " + rec.get("from")
@@ -98,34 +99,39 @@ public final class MigrateAuditHook {
         f.put("live", req.live());
         f.put("enforce", req.enforce());
         f.put("ds_id", req.dsId());
-        f.put("migration_type", req.typeName());
+        // what was asked; oned ignores the type of a live request for a running VM (the record's
+        // "migration_type" says what oned did, once the history shows it)
+        f.put("migration_type", req.live() ? "live" : req.typeName());
         return f;
     }
 
     /**
-     * The source is the record before the newest one on the destination (the migrate opened that one);
-     * oned keeps with the source record the user id of whoever asked for the action that closed it.
+     * Where from, which kind, and how it went, from the VM's history as oned records it
+     * ({@link PlacementHistory}): the hook runs after the call returned, while the migration may still
+     * be under way, done, or failed and undone. oned keeps with the source record the user id of
+     * whoever asked for the action that closed it.
      */
-    private static void placement(VmXml vm, int toHostId, Map<String, Object> rec) {
+    private static void placement(VmXml vm, Request req, Map<String, Object> rec) {
+        PlacementHistory history = PlacementHistory.of(vm);
         List<HistoryRecord> h = vm.history();
         List<Element> elements = Xml.children(Xml.child(vm.element(), "HISTORY_RECORDS").orElse(null), "HISTORY");
-        int at = -1;
-        for (int i = h.size() - 1; i >= 0 && at < 0; i--) {
-            if (h.get(i).hostId() == toHostId) {
-                at = i;
-            }
-        }
-        if (at > 0) {
-            HistoryRecord from = h.get(at - 1);
-            rec.put("from", from.hostname());
-            rec.put("from_host_id", from.hostId());
-            rec.put("history_seq", h.get(at).seq());
-            rec.put("action_uid", Xml.intText(elements.get(at - 1), -1, "UID"));
-            rec.put("action_request_id", Xml.intText(elements.get(at - 1), -1, "REQUEST_ID"));
+        Optional<PlacementHistory.Move> move = history.lastMoveTo(req.hostId());
+        if (move.isPresent()) {
+            PlacementHistory.Move m = move.get();
+            int from = h.indexOf(m.from());
+            rec.put("from", m.from().hostname());
+            rec.put("from_host_id", m.from().hostId());
+            rec.put("history_seq", m.to().seq());
+            rec.put("action_uid", Xml.intText(elements.get(from), -1, "UID"));
+            rec.put("action_request_id", Xml.intText(elements.get(from), -1, "REQUEST_ID"));
+            rec.put("migration_type", m.kind().isEmpty() ? req.typeName() : m.kind());
+            rec.put("outcome", m.outcome().label());
         } else {
             rec.put("from", "?");
+            rec.put("outcome", "not in the VM's history");
         }
-        vm.currentHistory().ifPresent(c -> rec.put("vm_now_on", c.hostname()));
+        rec.put("vm_state", VmStates.name(vm.state(), vm.lcmState()));
+        history.hostNow().ifPresent(host -> rec.put("vm_now_on", host));
     }
 
     private HookResult append(Map<String, Object> rec, HookResult result) {

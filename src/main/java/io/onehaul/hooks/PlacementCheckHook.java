@@ -7,6 +7,7 @@ import io.onehaul.opennebula.HostXml;
 import io.onehaul.opennebula.VmXml;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -53,9 +54,15 @@ public final class PlacementCheckHook {
         HostXml host = ctx.oned().hostInfo(at.hostId());
         PolicyJudge.Judgement j = ctx.judge().judge(vm, host, ctx.now());
         Arrival arrival = Arrival.of(vm);
+        PlacementHistory history = PlacementHistory.of(vm);
         Map<String, Object> rec = record("vm.placement", vm, at, host);
         rec.put("arrival", arrival.label());
-        vm.previousHistory().ifPresent(p -> rec.put("from", p.hostname()));
+        history.placedBefore().ifPresent(p -> rec.put("from", p.hostname()));
+        List<HistoryRecord> failed = history.failedMovesBeforeCurrent();
+        if (!failed.isEmpty()) {
+            // oned's records of the migrations that did not happen: the VM never ran there
+            rec.put("failed_migration_to", failed.stream().map(HistoryRecord::hostname).toList());
+        }
         rec.putAll(j.auditFields());
         String line = "VM " + vm.id() + " (" + vm.name() + ", owner " + vm.owner() + ") on host " + host.name()
                 + " (history seq " + at.seq() + ", " + arrival.label() + "): " + j.decision().outcome() + " " + j.codes();
@@ -92,7 +99,7 @@ public final class PlacementCheckHook {
         if (arrival != Arrival.MIGRATION) {
             return RemediationPlan.notify("migrate-back configured, but the VM was deployed here: no host to go back to");
         }
-        HistoryRecord prev = vm.previousHistory().orElseThrow();
+        HistoryRecord prev = PlacementHistory.of(vm).placedBefore().orElseThrow();
         HostXml back;
         try {
             back = ctx.oned().hostInfo(prev.hostId());

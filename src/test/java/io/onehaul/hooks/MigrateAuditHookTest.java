@@ -55,7 +55,7 @@ class MigrateAuditHookTest extends OnedHookTest {
         assertTrue(rec.get("live").asBoolean());
         assertFalse(rec.get("enforce").asBoolean());
         assertEquals(-1, rec.get("ds_id").asInt());
-        assertEquals("save", rec.get("migration_type").asText());
+        assertEquals("live", rec.get("migration_type").asText(), "live=1 and HISTORY/ACTION 2 on the source record");
         assertEquals("accepted", rec.get("call").asText());
         assertEquals("DENY", rec.get("decision").asText());
         assertEquals(List.of("COUNTRY_NOT_ALLOWED"), codes(rec));
