@@ -211,6 +211,9 @@ layout_text() {
         content=${content//"/etc/one/onehaul/pca"/"$SHOWN$PCA_REL"}
         content=${content//"/var/log/one"/"$SHOWN$LOG_REL"}
         content=${content//$'\n'"ONEHAUL_ONE_LOCATION="$'\n'/$'\n'"ONEHAUL_ONE_LOCATION=$SHOWN"$'\n'}
+        # onehem-server resolves a relative hook COMMAND against its :hook_base_path, which is
+        # /var/lib/one/remotes/hooks as shipped even in a self-contained install (observed): absolute here
+        content=${content//'= "onehaul/'/"= \"$SHOWN$REMOTES_REL/hooks/onehaul/"}
     elif [[ -n ${R:-} ]]; then
         content=${content//"ONEHAUL_BIN=\${ONEHAUL_BIN:-$SYS_BIN}"/"ONEHAUL_BIN=\${ONEHAUL_BIN:-$R$BIN_REL}"}
     fi
@@ -283,8 +286,13 @@ if [[ $PRINT_HOOKS == 1 ]]; then
     printf '# OneHaul hook templates, installed in %s/.\n' "$SHOWN$HOOKS_REL"
     printf '# Register them once as oneadmin, with oned running:\n'
     printf '#   cd %s && for t in *.tmpl; do onehook create "$t"; done\n' "$SHOWN$HOOKS_REL"
-    printf '# (a relative COMMAND such as "onehaul/migrate-audit" is resolved by oned against %s)\n' \
-        "$SHOWN${HOOKS_REL%/onehaul}"
+    if [[ $LAYOUT == self-contained ]]; then
+        printf '# (COMMAND is absolute: onehem-server resolves a relative one against its :hook_base_path,\n'
+        printf '#  /var/lib/one/remotes/hooks as shipped, even in a self-contained install)\n'
+    else
+        printf '# (a relative COMMAND such as "onehaul/migrate-audit" is resolved by onehem against %s)\n' \
+            "${HOOKS_REL%/onehaul}"
+    fi
     for t in "$SCRIPT_DIR"/hooks/*.tmpl; do
         [[ -f $t ]] || die "no hook templates in $SCRIPT_DIR/hooks"
         printf '\n# ---- %s\n' "${t##*/}"

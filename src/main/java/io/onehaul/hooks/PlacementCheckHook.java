@@ -7,7 +7,6 @@ import io.onehaul.opennebula.HostXml;
 import io.onehaul.opennebula.VmXml;
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -58,11 +57,8 @@ public final class PlacementCheckHook {
         Map<String, Object> rec = record("vm.placement", vm, at, host);
         rec.put("arrival", arrival.label());
         history.placedBefore().ifPresent(p -> rec.put("from", p.hostname()));
-        List<HistoryRecord> failed = history.failedMovesBeforeCurrent();
-        if (!failed.isEmpty()) {
-            // oned's records of the migrations that did not happen: the VM never ran there
-            rec.put("failed_migration_to", failed.stream().map(HistoryRecord::hostname).toList());
-        }
+        // oned's record of the migration that did not happen and whose undoing opened this placement
+        history.failedMoveBeforeCurrent().ifPresent(f -> rec.put("failed_migration_to", f.hostname()));
         rec.putAll(j.auditFields());
         String line = "VM " + vm.id() + " (" + vm.name() + ", owner " + vm.owner() + ") on host " + host.name()
                 + " (history seq " + at.seq() + ", " + arrival.label() + "): " + j.decision().outcome() + " " + j.codes();

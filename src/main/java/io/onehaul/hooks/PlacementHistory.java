@@ -100,15 +100,10 @@ final class PlacementHistory {
         return i >= 0 ? Optional.of(h.get(i)) : Optional.empty();
     }
 
-    /** The failed moves just before the current record, newest last (a VM refused a host, maybe twice). */
-    List<HistoryRecord> failedMovesBeforeCurrent() {
-        java.util.ArrayList<HistoryRecord> failed = new java.util.ArrayList<>();
+    /** The failed move just before the current record: the migration whose undoing opened it. */
+    Optional<HistoryRecord> failedMoveBeforeCurrent() {
         int i = h.size() - 2;
-        while (i > 0 && failedMove(i)) {
-            failed.add(0, h.get(i));
-            i -= 2;
-        }
-        return failed;
+        return i > 0 && failedMove(i) ? Optional.of(h.get(i)) : Optional.empty();
     }
 
     /** The newest migration to {@code hostId}, as far as the history shows one. */
@@ -151,13 +146,20 @@ final class PlacementHistory {
         return "";
     }
 
+    /** LCM states of a cold move after the save: the VM runs nowhere while its folder travels or restores. */
+    static final Set<Integer> LCM_IN_TRANSIT = Set.of(8 /* PROLOG_MIGRATE */, 35 /* BOOT_MIGRATE */,
+            37 /* BOOT_MIGRATE_FAILURE */, 38 /* PROLOG_MIGRATE_FAILURE */, 43, 44, 45, 46, 60, 61);
+
     /**
-     * The host the VM is on now: during MIGRATE and SAVE_MIGRATE it still runs (or is being saved) on the
-     * source, though the newest record names the destination.
+     * The host the VM runs on now: during MIGRATE and SAVE_MIGRATE still the source, though the newest
+     * record names the destination; none while a cold move carries it (PROLOG_MIGRATE, BOOT_MIGRATE, …).
      */
     Optional<String> hostNow() {
         if ((vm.lcmState() == LCM_MIGRATE || vm.lcmState() == LCM_SAVE_MIGRATE) && h.size() >= 2) {
             return Optional.of(h.get(h.size() - 2).hostname());
+        }
+        if (vm.state() == 3 && LCM_IN_TRANSIT.contains(vm.lcmState())) {
+            return Optional.empty();
         }
         return current().map(HistoryRecord::hostname);
     }

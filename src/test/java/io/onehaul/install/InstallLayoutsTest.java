@@ -69,8 +69,10 @@ class InstallLayoutsTest {
         assertTrue(Files.isRegularFile(one.resolve("lib/onehaul/onehaul.jar")));
         assertTrue(read("var/remotes/tm/onehaul/mv").contains(one + "/lib/onehaul/bin/onehaul"));
         assertTrue(read("var/remotes/hooks/onehaul/migrate-audit").contains(one + "/lib/onehaul/bin/onehaul"));
-        assertTrue(read("var/remotes/hooks/onehaul/migrate-audit.tmpl")
-                .contains("onehook create " + one + "/var/remotes/hooks/onehaul/migrate-audit.tmpl"));
+        String template = read("var/remotes/hooks/onehaul/migrate-audit.tmpl");
+        assertTrue(template.contains("onehook create " + one + "/var/remotes/hooks/onehaul/migrate-audit.tmpl"), template);
+        // onehem resolves a relative COMMAND against /var/lib/one/remotes/hooks even when self-contained
+        assertTrue(template.contains("COMMAND         = \"" + one + "/var/remotes/hooks/onehaul/migrate-audit\""), template);
         String launcher = read("lib/onehaul/bin/onehaul");
         assertTrue(launcher.contains("\nONEHAUL_ONE_LOCATION=" + one + "\n"), "the launcher knows its OpenNebula");
         assertEquals(one.resolve("lib/onehaul/bin/onehaul"), Files.readSymbolicLink(one.resolve("bin/onehaul")),
@@ -103,8 +105,8 @@ class InstallLayoutsTest {
         Result r = run(tmp, command("--one-location", one.toString(), "--print-hooks"), Map.of(), "");
         r.assertExit(0);
         assertTrue(r.out().contains("cd " + one + "/var/remotes/hooks/onehaul && for t in *.tmpl"), r.out());
-        assertTrue(r.out().contains("resolved by oned against " + one + "/var/remotes/hooks"), r.out());
-        assertFalse(r.out().contains("/var/lib/one/remotes"), r.out());
+        assertTrue(r.out().contains("COMMAND         = \"" + one + "/var/remotes/hooks/onehaul/migrate-audit\""), r.out());
+        assertFalse(r.out().contains("onehook create /var/lib/one") || r.out().contains("= \"onehaul/"), r.out());
     }
 
     @Test
