@@ -93,11 +93,8 @@ public final class Checkpointer {
         return (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The first CRIU "Error" line of its log: the reason an operator needs in the VM log. */
+    /** The fatal line of CRIU's log (not the first error line: {@link CriuLog}). */
     private String criuError(String dir, String log) {
-        CommandResult r = lxc.shell().run("grep -m1 -E 'Error|error' " + Shell.quote(dir + "/" + log)
-                + " 2>/dev/null", QUICK);
-        String line = r.stdout().strip();
-        return line.isEmpty() ? "" : " (criu " + log + ": " + line + ")";
+        return CriuLog.reason(lxc.shell(), dir + "/" + log);
     }
 }

@@ -58,9 +58,10 @@ public final class HeldDump {
         sh.check("starting the CRIU dump of " + name, background, QUICK);
         CommandResult r = sh.run("cd " + w + " && while [ ! -f dumped ] && [ ! -f dump.rc ]; do sleep 0.01; done; "
                 + "if [ -f dumped ]; then cat dump-start; else echo \"dump ended with code $(cat dump.rc)\" >&2; "
-                + "grep -m1 -E 'Error|error' images/dump.log >&2 || tail -n 3 dump.out >&2; exit 3; fi", timeout);
+                + "tail -n 3 dump.out >&2; exit 3; fi", timeout);
         if (!r.ok()) {
-            throw new HostException(lxc.host(), "CRIU dump of " + name + " failed: " + r.reason());
+            throw new HostException(lxc.host(), "CRIU dump of " + name + " failed"
+                    + CriuLog.fatalLine(sh, imagesDir() + "/dump.log").map(l -> ": " + l).orElse(": " + r.reason()));
         }
         return hostInstant(r.stdout());
     }

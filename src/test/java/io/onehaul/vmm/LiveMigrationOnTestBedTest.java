@@ -121,6 +121,11 @@ class LiveMigrationOnTestBedTest {
 
         assertFalse(out.success(), "the dump must fail: " + out.allStderr());
         assertTrue(out.reply().contains("still running on h1"), out.reply());
+        // the VM's error is CRIU's own reason (here the attached process's session leader lives outside the
+        // container), not its harmless first error line (RLIMIT_NOFILE)
+        assertTrue(out.reply().contains("CRIU dump of " + vm.deployId() + " failed: Error (criu/"), out.reply());
+        assertTrue(out.reply().contains("outside of its pid namespace"), out.reply());
+        assertFalse(out.reply().contains("RLIMIT_NOFILE"), out.reply());
         assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
         Tick after = advancing(tb, "h1", vm);
         assertEquals(before.bootId(), after.bootId(), "the source went on, it did not restart");
