@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,12 +40,24 @@ public final class HeldDump {
 
     /** Starts the dump in the background and returns once the source is frozen with complete images. */
     public Instant start(String name, Duration timeout) {
+        return start(name, timeout, List.of(), 0);
+    }
+
+    /**
+     * Starts the dump with {@code extraConfig} (CRIU options for this dump: page server, lazy pages) in the
+     * background. Returns once the source is frozen with complete images; for a lazy dump
+     * ({@code lazyPort} &gt; 0) once CRIU serves the pages on 127.0.0.1:lazyPort, since it reaches
+     * post-dump (and so the hold) only after the last page has been served.
+     */
+    public Instant start(String name, Duration timeout, List<String> extraConfig, int lazyPort) {
         HostShell sh = lxc.shell();
         String w = Shell.quote(work);
         sh.check("preparing " + work, "rm -rf " + w + " && mkdir -p " + Shell.quote(imagesDir()), QUICK);
         sh.writeFile(work + "/hold.sh", holdScript().getBytes(StandardCharsets.UTF_8), QUICK);
         StringBuilder conf = new StringBuilder("action-script " + work + "/hold.sh\n");
         options.dumpConfig().forEach(l -> conf.append(l).append('\n'));
+        new CriuOptions(Map.of(), extraConfig, List.of()); // the same character check as the operator's lines
+        extraConfig.forEach(l -> conf.append(l).append('\n'));
         sh.writeFile(work + "/dump.conf", conf.toString().getBytes(StandardCharsets.UTF_8), QUICK);
         Map<String, String> env = new LinkedHashMap<>(options.env());
         env.put("CRIU_CONFIG_FILE", work + "/dump.conf");
@@ -56,8 +69,9 @@ public final class HeldDump {
                 + "setsid sh -c " + Shell.quote(dump + " </dev/null >" + work + "/dump.out 2>&1; echo $? > " + work + "/dump.rc")
                 + " </dev/null >/dev/null 2>&1 &";
         sh.check("starting the CRIU dump of " + name, background, QUICK);
-        CommandResult r = sh.run("cd " + w + " && while [ ! -f dumped ] && [ ! -f dump.rc ]; do sleep 0.01; done; "
-                + "if [ -f dumped ]; then cat dump-start; else echo \"dump ended with code $(cat dump.rc)\" >&2; "
+        String ready = lazyPort > 0 ? "ss -ltnH 'sport = :" + lazyPort + "' | grep -q ." : "[ -f dumped ]";
+        CommandResult r = sh.run("cd " + w + " && until " + ready + " || [ -f dump.rc ]; do sleep 0.01; done; "
+                + "if [ ! -f dump.rc ]; then cat dump-start; else echo \"dump ended with code $(cat dump.rc)\" >&2; "
                 + "tail -n 3 dump.out >&2; exit 3; fi", timeout);
         if (!r.ok()) {
             throw new HostException(lxc.host(), "CRIU dump of " + name + " failed"
@@ -74,6 +88,26 @@ public final class HeldDump {
     /** Rollback: CRIU resumes the held processes (or they were never frozen if the dump failed early). */
     public int abort(Duration timeout) {
         return decide("abort", timeout);
+    }
+
+    /** The lazy dump has served every page and waits at post-dump for the decision. */
+    public boolean allPagesServed() {
+        return lxc.shell().run("test -f " + Shell.quote(work + "/dumped"), QUICK).ok();
+    }
+
+    /** The dump's process ended (its exit status is written): it serves nothing and holds nothing any more. */
+    public boolean ended() {
+        return lxc.shell().run("test -f " + Shell.quote(work + "/dump.rc"), QUICK).ok();
+    }
+
+    /**
+     * A lazy dump that has not reached post-dump serves pages until its peer is done; when the migration
+     * is abandoned it is killed (the tasks, ptrace-detached, go on with their memory intact).
+     */
+    public void endPageService() {
+        String w = Shell.quote(work);
+        lxc.shell().run("[ -f " + w + "/dumped ] || [ -f " + w + "/dump.rc ] || pkill -KILL -f "
+                + Shell.quote("criu .*dump.* " + imagesDir()) + " 2>/dev/null; true", QUICK);
     }
 
     /** True if a dump was started here (so a decision is owed). */

@@ -3,55 +3,76 @@ package io.onehaul.migration;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stop-and-copy live migration with rollback. The source stays frozen (held by CRIU's action
- * script) from the dump until the destination confirms its restore, so a failure at any point before
- * the commit just lets the source go on; after the commit the source is never touched again and the
- * migration counts as done. No I/O here: the {@link MigrationSteps} port does it.
+ * The loop of every live migration, whatever the strategy: pre-flight, pre-sync of the disks, the
+ * strategy's own steps and freeze, then commit or rollback. The source stays held (frozen by CRIU's
+ * action script, or serving its pages) until the destination runs with all its memory, so a failure at
+ * any point before the commit lets the source go on; after the commit the source is never touched again
+ * and the migration counts as done. No I/O here: the {@link MigrationSteps} port does it.
  */
 public final class LiveMigration {
-    public static final String STRATEGY = "stop-and-copy";
     private static final Logger log = LoggerFactory.getLogger(LiveMigration.class);
 
     private final MigrationSteps steps;
     private final Clock clock;
+    private final Function<HostFeatures, StrategyChoice.Choice> chooser;
 
+    /** Stop-and-copy, the strategy every host can run. */
     public LiveMigration(MigrationSteps steps, Clock clock) {
+        this(steps, clock, f -> new StrategyChoice.Choice(new StopAndCopy(), "the only strategy asked for"));
+    }
+
+    /** @param chooser picks the strategy from what pre-flight found both hosts can do */
+    public LiveMigration(MigrationSteps steps, Clock clock, Function<HostFeatures, StrategyChoice.Choice> chooser) {
         this.steps = steps;
         this.clock = clock;
+        this.chooser = chooser;
     }
 
     public MigrationReport run(MigrationRequest r) {
         Instant start = clock.instant();
-        MigrationReport report = new MigrationReport(r, STRATEGY, start.toString());
+        MigrationReport report = new MigrationReport(r, "?", start.toString());
+        Timed phases = new Timed(report);
+        MigrationStrategy strategy;
         try {
-            phase(report, Phase.PREFLIGHT, () -> {
+            phases.run(Phase.PREFLIGHT, () -> {
                 steps.preflight(r);
                 return null;
             });
+            StrategyChoice.Choice choice = chooser.apply(steps.features());
+            strategy = choice.strategy();
+            report.strategy = strategy.name();
+            report.strategyReason = choice.reason();
+            log.info("strategy {}: {}", strategy.name(), choice.reason());
         } catch (RuntimeException e) {
             return fail(report, start, "refused", e.getMessage(), true, e);
         }
-        Instant dumpStart;
-        Instant restored;
+        MigrationStrategy.Freeze freeze;
         try {
             if (!r.sharedDatastore()) {
-                phase(report, Phase.PRESYNC, () -> steps.presync(r));
+                phases.run(Phase.PRESYNC, () -> steps.presync(r));
             }
-            log.info("freezing {} on {}", r.container(), r.sourceHost());
-            dumpStart = phase(report, Phase.DUMP, () -> steps.dumpAndHold(r));
-            phase(report, Phase.FINAL_SYNC, () -> steps.finalSync(r));
-            restored = phase(report, Phase.RESTORE, () -> steps.restoreOnDestination(r));
+            strategy.beforeFreeze(r, steps, phases);
+            log.info("freezing {} on {} ({})", r.container(), r.sourceHost(), strategy.name());
+            freeze = strategy.freeze(r, steps, phases);
+            strategy.beforeRelease(r, steps, phases);
         } catch (RuntimeException e) {
             boolean runsOnSource = rollback(report, r);
-            return fail(report, start, runsOnSource ? "rolled-back" : "failed", e.getMessage(), runsOnSource, e);
+            String reason = e.getMessage();
+            if (!runsOnSource && e instanceof PagesLostException lost) {
+                reason = "CONTAINER LOST: post-copy lost its page source before every page arrived, the "
+                        + "destination copy was killed and the source " + (lost.sourceMayResume()
+                        ? "could not be resumed" : "is gone") + ": " + e.getMessage();
+            }
+            return fail(report, start, runsOnSource ? "rolled-back" : "failed", reason, runsOnSource, e);
         }
         try {
-            phase(report, Phase.COMMIT, () -> {
+            phases.run(Phase.COMMIT, () -> {
                 steps.commitSource(r);
                 return null;
             });
@@ -62,7 +83,7 @@ public final class LiveMigration {
         }
         double offset = steps.destinationClockOffsetSeconds();
         report.destinationClockOffsetSeconds = offset;
-        report.freezeSeconds = seconds(Duration.between(dumpStart, restored)) + offset;
+        report.freezeSeconds = seconds(Duration.between(freeze.dumpStart(), freeze.destinationRuns())) + offset;
         report.result = "success";
         report.totalSeconds = seconds(Duration.between(start, clock.instant()));
         return report;
@@ -95,15 +116,31 @@ public final class LiveMigration {
         throw new MigrationFailedException(reason, runsOnSource, report, cause);
     }
 
-    private <T> T phase(MigrationReport report, Phase p, Supplier<T> body) {
-        long t0 = clock.millis();
-        try {
-            T result = body.get();
-            report.add(p, clock.millis() - t0, result instanceof Long bytes ? bytes : null, null);
-            return result;
-        } catch (RuntimeException e) {
-            report.add(p, clock.millis() - t0, null, e.getMessage());
-            throw e;
+    /** Times each phase into the report. */
+    private final class Timed implements MigrationStrategy.Phases {
+        private final MigrationReport report;
+
+        Timed(MigrationReport report) {
+            this.report = report;
+        }
+
+        @Override
+        public <T> T run(Phase p, Supplier<T> body) {
+            long t0 = clock.millis();
+            try {
+                T result = body.get();
+                report.add(p, clock.millis() - t0, result instanceof Long bytes ? bytes : null, null);
+                return result;
+            } catch (RuntimeException e) {
+                report.add(p, clock.millis() - t0, null, e.getMessage());
+                throw e;
+            }
+        }
+
+        @Override
+        public void note(String text) {
+            report.notes.add(text);
+            log.info("{}", text);
         }
     }
 

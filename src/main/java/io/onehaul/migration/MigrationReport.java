@@ -22,12 +22,16 @@ public final class MigrationReport {
     public int vm;
     public String container;
     public String strategy;
+    /** Why this strategy ran (the choice's reason, for the VM log). */
+    public String strategyReason;
     public String source;
     public String destination;
     public String sourceFolder;
     public String destinationFolder;
     public boolean sharedDatastore;
     public final List<PhaseRecord> phases = new ArrayList<>();
+    /** Per-round figures and other lines worth keeping (pre-dump rounds, why a loop stopped). */
+    public final List<String> notes = new ArrayList<>();
     /** Dump start on the source's clock to restore confirmed on the destination's clock (offset-corrected). */
     public Double freezeSeconds;
     public Double destinationClockOffsetSeconds;

@@ -3,29 +3,61 @@ package io.onehaul.migration;
 import java.time.Instant;
 
 /**
- * Port: what the two hosts can do for a stop-and-copy live migration. The orchestration
- * ({@link LiveMigration}) decides the order and what to undo; an adapter does the I/O (LXC, CRIU,
- * rsync over SSH). Each method throws on failure with a reason for the VM log.
+ * Port: what the two hosts can do for a live migration. The orchestration ({@link LiveMigration}) and
+ * the strategies ({@link MigrationStrategy}) decide the order and what to undo; an adapter does the
+ * I/O (LXC, CRIU, rsync over SSH). Each method throws on failure with a reason for the VM log.
  */
 public interface MigrationSteps {
 
     /** Read-only checks on both hosts; throws {@link MigrationRefusedException} with the reason. */
     void preflight(MigrationRequest r);
 
+    /** What both hosts' CRIU and kernels can do, as found at pre-flight (after {@link #preflight}). */
+    default HostFeatures features() {
+        return HostFeatures.BASIC;
+    }
+
     /** Copies the VM folder while the container runs (skipped for shared datastores). Returns bytes sent. */
     long presync(MigrationRequest r);
 
     /**
-     * Checkpoints the container and keeps its processes frozen on the source until {@link #commitSource}
-     * or {@link #resumeSource}. Returns the source host's clock when the dump started.
+     * A pre-dump round while the container runs: the pages dirtied since the previous round (all pages in
+     * round 1) go to the destination. Returns the bytes the round moved. Needs {@link HostFeatures#dirtyTracking()}.
      */
-    Instant dumpAndHold(MigrationRequest r);
+    default long preDump(MigrationRequest r, int round) {
+        throw new UnsupportedOperationException("pre-dump is not available on these hosts");
+    }
+
+    /** Starts the CRIU page server on the destination (and the path to it) for the dump's pages. */
+    default void startPageServer(MigrationRequest r) {
+        throw new UnsupportedOperationException("no page server on these hosts");
+    }
+
+    /**
+     * Checkpoints the container, its pages going by {@code transport}, and keeps its processes frozen on
+     * the source until {@link #commitSource} or {@link #resumeSource}. Returns the source host's clock
+     * when the dump started.
+     */
+    Instant dumpAndHold(MigrationRequest r, MemoryTransport transport);
 
     /** The last copy while frozen: the rootfs delta and the checkpoint images. Returns bytes sent. */
     long finalSync(MigrationRequest r);
 
-    /** Restores on the destination and confirms it runs. Returns the destination host's clock then. */
-    Instant restoreOnDestination(MigrationRequest r);
+    /**
+     * Restores on the destination and confirms it runs. With {@link MemoryTransport#LAZY} the restore starts
+     * the destination's lazy-pages daemon first and the guard that kills the destination copy if the
+     * daemon loses its page source. Returns the destination host's clock when it runs.
+     */
+    Instant restoreOnDestination(MigrationRequest r, MemoryTransport transport);
+
+    /**
+     * Post-copy: waits until every page has reached the destination. Throws {@link PagesLostException} when
+     * the page source, its host or the link died first (the destination copy has then been killed).
+     * Returns the bytes pulled.
+     */
+    default long awaitLazyPages(MigrationRequest r) {
+        throw new UnsupportedOperationException("lazy pages are not available on these hosts");
+    }
 
     /** The destination runs: lets CRIU end the held source processes and releases the source. */
     void commitSource(MigrationRequest r);

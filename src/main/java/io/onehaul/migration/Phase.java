@@ -1,8 +1,8 @@
 package io.onehaul.migration;
 
-/** The named steps of a migration, in order; the freeze is DUMP through CONFIRM. */
+/** The named steps of a migration, in order; the freeze is DUMP through RESTORE. */
 public enum Phase {
-    PREFLIGHT, PRESYNC, DUMP, FINAL_SYNC, RESTORE, CONFIRM, COMMIT, ROLLBACK;
+    PREFLIGHT, PRESYNC, PAGE_SERVER, PRE_DUMP, DUMP, FINAL_SYNC, RESTORE, CONFIRM, LAZY_PAGES, COMMIT, ROLLBACK;
 
     public boolean inFreeze() {
         return this == DUMP || this == FINAL_SYNC || this == RESTORE || this == CONFIRM;

@@ -27,6 +27,12 @@ record HostFacts(Map<String, String> values) {
         cmd.append("command -v lxc-checkpoint >/dev/null && echo lxc_checkpoint=yes; ");
         cmd.append("command -v rsync >/dev/null && echo rsync=yes; ");
         cmd.append(Shell.envPrefix(criuEnv)).append("criu check >/dev/null 2>&1 && echo criu_check=ok; ");
+        // what decides the strategies: soft-dirty tracking (pre-copy), userfaultfd and pipe size (lazy pages)
+        cmd.append(Shell.envPrefix(criuEnv)).append("criu check --feature mem_dirty_track >/dev/null 2>&1 && echo dirty_track=yes; ");
+        cmd.append(Shell.envPrefix(criuEnv)).append("criu check --feature uffd-noncoop >/dev/null 2>&1 && echo uffd=yes; ");
+        cmd.append("echo pipe_max=$(cat /proc/sys/fs/pipe-max-size 2>/dev/null); ");
+        cmd.append("echo mem=$(lxc-cgroup -P ").append(p).append(" -n ").append(n).append(" memory.current 2>/dev/null || lxc-cgroup -P ")
+                .append(p).append(" -n ").append(n).append(" memory.usage_in_bytes 2>/dev/null); ");
         cmd.append("if [ -f ").append(p).append("/").append(n).append("/config ]; then echo state=$(lxc-info -P ").append(p)
                 .append(" -n ").append(n).append(" -s -H 2>/dev/null); else echo state=UNDEFINED; fi; ");
         cmd.append(spaceQuery).append("; ");

@@ -2,6 +2,12 @@ package io.onehaul.vmm;
 
 import io.onehaul.criu.Checkpointer;
 import io.onehaul.criu.HeldDump;
+import io.onehaul.criu.LazyPages;
+import io.onehaul.criu.PageServer;
+import io.onehaul.migration.HostFeatures;
+import io.onehaul.migration.MemoryTransport;
+import io.onehaul.migration.PagesLostException;
+import io.onehaul.transfer.SshTunnel;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.ContainerState;
@@ -34,10 +40,16 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private final FileTransfer transfer;
     private final MigrationPreflight preflight;
     private final ContainerSetup setup;
+    private final String transferSsh;
     private HeldDump held;
     private List<PreparedDisk> destinationDisks;
     private String restoreConfig;
     private double clockOffset;
+    private HostFeatures features = HostFeatures.BASIC;
+    private MemoryTransport transport = MemoryTransport.LOCAL_IMAGES;
+    /** The port of the page server (streamed: on the destination; post-copy: on the source), and its tunnel. */
+    private int pagePort;
+    private SshTunnel tunnel;
 
     public LxcCriuMigrationSteps(DriverSettings settings, HostShell source, HostShell destination, FileTransfer transfer,
                                  String transferSsh) {
@@ -45,13 +57,44 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         this.src = new LxcHost(source, settings.lxcPath());
         this.dst = new LxcHost(destination, settings.lxcPath());
         this.transfer = transfer;
+        this.transferSsh = transferSsh;
         this.preflight = new MigrationPreflight(settings, transferSsh);
         this.setup = new ContainerSetup(settings);
     }
 
     @Override
     public void preflight(MigrationRequest r) {
-        clockOffset = preflight.check(r, src, dst);
+        MigrationPreflight.Result p = preflight.check(r, src, dst);
+        clockOffset = p.clockOffsetSeconds();
+        features = p.features();
+    }
+
+    @Override
+    public HostFeatures features() {
+        return features;
+    }
+
+    private String sourceWork(MigrationRequest r) {
+        return r.sourceSysdir() + "/" + WORK;
+    }
+
+    private String destinationWork(MigrationRequest r) {
+        return r.destinationSysdir() + "/" + WORK;
+    }
+
+    private String destinationImages(MigrationRequest r) {
+        return destinationWork(r) + "/images";
+    }
+
+    /** Streamed: the page server on the destination, reached from the source's 127.0.0.1 through SSH. */
+    @Override
+    public void startPageServer(MigrationRequest r) {
+        pagePort = PageServer.freePort(src.shell(), dst.shell());
+        PageServer.start(dst.shell(), settings.criu(), destinationImages(r), destinationWork(r), pagePort);
+        tunnel = SshTunnel.open(src.shell(), transferSsh, r.destinationHost(), pagePort, true,
+                "/tmp/onehaul-tunnel-" + r.container() + ".pid");
+        log.info("CRIU page server on {} (port {}), reached from {} through SSH", r.destinationHost(), pagePort,
+                r.sourceHost());
     }
 
     @Override
@@ -73,9 +116,19 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     }
 
     @Override
-    public Instant dumpAndHold(MigrationRequest r) {
-        held = new HeldDump(src, settings.criu(), r.sourceSysdir() + "/" + WORK, settings.checkpointTimeout());
-        return held.start(r.container(), settings.checkpointTimeout());
+    public Instant dumpAndHold(MigrationRequest r, MemoryTransport how) {
+        transport = how;
+        held = new HeldDump(src, settings.criu(), sourceWork(r), settings.checkpointTimeout());
+        return switch (how) {
+            case LOCAL_IMAGES -> held.start(r.container(), settings.checkpointTimeout());
+            case PAGE_SERVER -> held.start(r.container(), settings.checkpointTimeout(),
+                    List.of("page-server", "address 127.0.0.1", "port " + pagePort), 0);
+            case LAZY -> {
+                pagePort = PageServer.freePort(src.shell(), dst.shell());
+                yield held.start(r.container(), settings.checkpointTimeout(),
+                        List.of("lazy-pages", "address 127.0.0.1", "port " + pagePort), pagePort);
+            }
+        };
     }
 
     @Override
@@ -87,8 +140,11 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     }
 
     private FileTransfer.TransferResult copyFolder(MigrationRequest r, boolean withImages) {
+        // Excluded files are also kept from --delete: the pages a page server wrote on the destination stay.
         String[] excludes = withImages
-                ? new String[] {"/mapper", "/checkpoint", "/" + WORK + "/decision*", "/" + WORK + "/dump.rc"}
+                ? new String[] {"/mapper", "/checkpoint", "/" + WORK + "/decision*", "/" + WORK + "/dump.rc",
+                        "/" + WORK + "/images/pages-*.img", "/" + WORK + "/images/pagemap-*.img",
+                        "/" + WORK + "/page-server.*", "/" + WORK + "/lazy*"}
                 : new String[] {"/mapper", "/checkpoint", "/" + WORK};
         // flushFirst: a loop-mounted image keeps recent writes in the source's page cache; the final
         // copy must see them in the file (same round trip as the copy).
@@ -102,14 +158,25 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
      * defined here.)
      */
     @Override
-    public Instant restoreOnDestination(MigrationRequest r) {
+    public Instant restoreOnDestination(MigrationRequest r, MemoryTransport how) {
         if (destinationDisks == null) {
             defineOnDestination(r);
         }
         Checkpointer criu = new Checkpointer(dst, settings.criu(), settings.checkpointTimeout());
-        String images = r.destinationSysdir() + "/" + WORK + "/images";
+        String images = destinationImages(r);
+        String config = restoreConfig;
+        if (how == MemoryTransport.LAZY) {
+            // the destination's 127.0.0.1:port reaches the source's lazy page server
+            tunnel = SshTunnel.open(src.shell(), transferSsh, r.destinationHost(), pagePort, false,
+                    "/tmp/onehaul-tunnel-" + r.container() + ".pid");
+            LazyPages.start(dst.shell(), settings.criu(), images, destinationWork(r), pagePort,
+                    "lxc-stop -k -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()));
+            config = restoreConfig + ".lazy";
+            dst.shell().check("writing the lazy restore options", "{ cat " + Shell.quote(restoreConfig)
+                    + "; echo lazy-pages; } > " + Shell.quote(config), QUICK);
+        }
         CommandResult res = dst.shell().run(LxcHost.mountCommand(destinationDisks) + " && "
-                + criu.restoreCommand(r.container(), images, restoreConfig) + "; rc=$?; date +%s.%N; "
+                + criu.restoreCommand(r.container(), images, config) + "; rc=$?; date +%s.%N; "
                 + "lxc-info -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()) + " -s -H; exit $rc",
                 settings.checkpointTimeout());
         if (!res.ok()) {
@@ -124,6 +191,40 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         return HeldDump.hostInstant(out[out.length - 2]);
     }
 
+    /**
+     * Post-copy: until the guard on the destination says every page arrived (the daemon ended with success)
+     * and the source's CRIU served its last page (it then waits at post-dump for the decision).
+     */
+    @Override
+    public long awaitLazyPages(MigrationRequest r) {
+        long link = Math.max(features.linkBytesPerSecond(), 10L << 20);
+        Duration limit = Duration.ofSeconds(60 + 3 * Math.max(features.memoryBytes(), 1L << 30) / link);
+        String status = LazyPages.await(dst.shell(), destinationWork(r), limit);
+        if (!status.equals("complete")) {
+            String why = status.isEmpty() ? "no page arrived for " + limit.toSeconds() + " s" : status.replaceFirst("^lost ", "");
+            if (status.isEmpty()) {
+                LazyPages.stop(dst.shell(), destinationImages(r), destinationWork(r));
+            }
+            log.error("POST-COPY FAILED on {}: {}", r.destinationHost(), why);
+            boolean sourceReachable;
+            try {
+                sourceReachable = src.shell().run("true", QUICK).ok();
+            } catch (RuntimeException e) {
+                sourceReachable = false;
+            }
+            throw new PagesLostException("the pages did not all arrive on " + r.destinationHost() + ": " + why,
+                    sourceReachable);
+        }
+        CommandResult served = src.shell().run("i=0; until [ -f " + Shell.quote(sourceWork(r) + "/dumped") + " ]; do "
+                + "i=$((i+1)); [ $i -gt 1500 ] && exit 1; sleep 0.02; done", Duration.ofSeconds(60));
+        if (!served.ok()) {
+            log.warn("every page reached {} but CRIU on {} did not report the end of its page service",
+                    r.destinationHost(), r.sourceHost());
+        }
+        log.info("post-copy: every page of {} reached {}", r.container(), r.destinationHost());
+        return features.memoryBytes();
+    }
+
     @Override
     public void commitSource(MigrationRequest r) {
         int rc = held.commit(settings.checkpointTimeout());
@@ -133,15 +234,29 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             log.warn("CRIU ended with {} after commit and the source is {}: killing the source copy", rc, s);
             src.stop(r.container(), true, settings.stopTimeout());
         }
+        closeTunnel();
         setup.release(src, r.container(), r.sourceSysdir(), false);
         held.remove();
-        dst.shell().run("rm -rf " + Shell.quote(r.destinationSysdir() + "/" + WORK), QUICK);
+        dst.shell().run("rm -rf " + Shell.quote(destinationWork(r)), QUICK);
         log.info("{} released on {}", r.container(), r.sourceHost());
+    }
+
+    private void closeTunnel() {
+        if (tunnel != null) {
+            tunnel.close();
+            tunnel = null;
+        }
     }
 
     @Override
     public boolean resumeSource(MigrationRequest r) {
+        closeTunnel();
         if (held != null && held.started()) {
+            if (transport == MemoryTransport.LAZY) {
+                // still serving pages (not at post-dump): no decision is read until it ends, so end it; its
+                // tasks go on with their memory and only CRIU's network lock is left to clear
+                held.endPageService();
+            }
             int rc = held.abort(settings.checkpointTimeout());
             log.info("dump aborted on {} (CRIU exit {}): the source goes on", r.sourceHost(), rc);
             clearCriuNetworkLock(r);
@@ -172,6 +287,10 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
 
     @Override
     public void cleanDestination(MigrationRequest r) {
+        if (transport == MemoryTransport.LAZY) {
+            LazyPages.stop(dst.shell(), destinationImages(r), destinationWork(r));
+        }
+        PageServer.stop(dst.shell(), destinationWork(r));
         ContainerState s = dst.state(r.container());
         if (s != ContainerState.UNDEFINED) {
             setup.release(dst, r.container(), r.destinationSysdir(), true);
@@ -182,7 +301,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             dst.shell().check("removing the partial copy on " + r.destinationHost(),
                     "rm -rf " + Shell.quote(r.destinationSysdir()), QUICK);
         } else {
-            dst.shell().run("rm -rf " + Shell.quote(r.destinationSysdir() + "/" + WORK), QUICK);
+            dst.shell().run("rm -rf " + Shell.quote(destinationWork(r)), QUICK);
         }
     }
 

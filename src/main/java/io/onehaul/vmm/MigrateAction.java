@@ -3,6 +3,9 @@ package io.onehaul.vmm;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
 import io.onehaul.migration.LiveMigration;
+import io.onehaul.migration.MigrationSettings;
+import io.onehaul.migration.StrategyChoice;
+import java.util.List;
 import io.onehaul.migration.MigrationFailedException;
 import io.onehaul.migration.MigrationReport;
 import io.onehaul.migration.MigrationRequest;
@@ -44,19 +47,22 @@ public final class MigrateAction {
     }
 
     public MigrationReport migrate(MigrationRequest r) {
-        log.info("live migration of {} from {} to {} ({})", r.container(), r.sourceHost(), r.destinationHost(),
-                LiveMigration.STRATEGY);
+        MigrationSettings chosen = MigrationSettingsResolver.resolve(settings.migration(), List.of(), r.vm());
+        log.info("live migration of {} from {} to {} (strategies: {}, target freeze {} s)", r.container(), r.sourceHost(),
+                r.destinationHost(), chosen.auto() ? MigrationSettings.AUTO : String.join(",", chosen.strategies()),
+                chosen.targetFreezeSeconds());
         try {
             // The policy decides before any host is contacted: a refusal changes nothing anywhere.
             guard.check("migrate", r.vmid(), r.vm(), r.sourceHost(), r.destinationHost());
         } catch (PlacementRefusedException e) {
-            MigrationReport refused = MigrationReport.refused(r, LiveMigration.STRATEGY, e.getMessage());
+            MigrationReport refused = MigrationReport.refused(r, "?", e.getMessage());
             record(refused);
             throw new MigrationFailedException(e.getMessage(), true, refused, e);
         }
         try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost())) {
             var steps = new LxcCriuMigrationSteps(settings, src, dst, transfer, transferSsh);
-            MigrationReport report = new LiveMigration(steps, Clock.systemUTC()).run(r);
+            MigrationReport report = new LiveMigration(steps, Clock.systemUTC(),
+                    features -> StrategyChoice.choose(chosen, features)).run(r);
             record(report);
             return report;
         } catch (MigrationFailedException e) {

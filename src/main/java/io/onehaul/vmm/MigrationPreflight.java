@@ -4,6 +4,7 @@ import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.DiskPlan;
 import io.onehaul.lxc.LxcHost;
+import io.onehaul.migration.HostFeatures;
 import io.onehaul.migration.MigrationRefusedException;
 import io.onehaul.migration.MigrationRequest;
 import io.onehaul.opennebula.NicXml;
@@ -31,8 +32,18 @@ final class MigrationPreflight {
         this.transferSsh = transferSsh;
     }
 
-    /** Returns the seconds to add to destination-clock times to put them on the source's clock. */
-    double check(MigrationRequest r, LxcHost src, LxcHost dst) {
+    /** Lazy pages need CRIU's tee pipe to grow to ~3.2 MiB, which the sysctl allows (shared notes). */
+    static final long LAZY_PIPE_MIN_BYTES = 4L << 20;
+    /** Bytes sent source → destination over the copy's SSH to measure the link. */
+    static final long LINK_PROBE_BYTES = 16L << 20;
+
+    /**
+     * @param clockOffsetSeconds seconds to add to destination-clock times to put them on the source's clock
+     * @param features           what both hosts can do, and the link and memory measured
+     */
+    record Result(double clockOffsetSeconds, HostFeatures features) {}
+
+    Result check(MigrationRequest r, LxcHost src, LxcHost dst) {
         List<String> no = new ArrayList<>();
         if (r.sameHost()) {
             throw new MigrationRefusedException("a datastore-only live migration (same host " + r.sourceHost()
@@ -73,21 +84,69 @@ final class MigrationPreflight {
         if (r.sharedDatastore() && rootIsImage(src, r)) {
             no.add("the rootfs is an image on a shared datastore: it cannot be mounted on two hosts at once");
         }
+        long link = 0;
         if (no.isEmpty()) {
-            var reach = src.shell().run(transferSsh + " -o ConnectTimeout=5 " + Shell.quote(r.destinationHost()) + " true",
-                    Duration.ofSeconds(20));
+            // reachability and the link in one round trip: an empty SSH command, then a stream of zeros
+            String ssh = transferSsh + " -o ConnectTimeout=5 " + Shell.quote(r.destinationHost());
+            var reach = src.shell().run("t0=$(date +%s%N); " + ssh + " true || exit 1; t1=$(date +%s%N); head -c "
+                    + LINK_PROBE_BYTES + " /dev/zero | " + ssh + " 'cat >/dev/null' || exit 1; t2=$(date +%s%N); "
+                    + "echo $((t1 - t0)) $((t2 - t1))", Duration.ofSeconds(60));
             if (!reach.ok()) {
                 no.add(r.sourceHost() + " cannot reach " + r.destinationHost() + " over SSH for the copy: " + reach.reason());
+            } else {
+                link = linkBytesPerSecond(reach.stdout());
             }
         }
         if (!no.isEmpty()) {
             throw new MigrationRefusedException("pre-flight refused: " + String.join("; ", no));
         }
         double offset = offsetSeconds(s.get("now"), fa0, fa1, d.get("now"), fa1, fb1);
-        log.info("pre-flight ok: {} -> {} ({} MiB to copy, {} MiB free, criu {} / {}, clock offset {} ms)",
+        HostFeatures features = features(r, s, d, link);
+        log.info("pre-flight ok: {} -> {} ({} MiB to copy, {} MiB free, criu {} / {}, clock offset {} ms, link {} MiB/s,"
+                        + " container memory {} MiB, pre-copy {}, post-copy {})",
                 r.sourceHost(), r.destinationHost(), s.number("used") >> 20, free >> 20, s.get("criu"), d.get("criu"),
-                Math.round(offset * 1000));
-        return offset;
+                Math.round(offset * 1000), link >> 20, features.memoryBytes() >> 20,
+                features.dirtyTracking() ? "possible" : "not possible", features.lazyPages() ? "possible" : "not possible"
+                        + (features.missing().isEmpty() ? "" : " (" + features.missing() + ")"));
+        return new Result(offset, features);
+    }
+
+    /** What the strategies can use: a feature counts only where both hosts have it. */
+    static HostFeatures features(MigrationRequest r, HostFacts s, HostFacts d, long link) {
+        List<String> missing = new ArrayList<>();
+        boolean dirty = s.has("dirty_track") && d.has("dirty_track");
+        if (!dirty) {
+            missing.add("soft-dirty tracking (criu check --feature mem_dirty_track) on "
+                    + both(r, s.has("dirty_track"), d.has("dirty_track")));
+        }
+        boolean uffd = s.has("uffd") && d.has("uffd");
+        if (!uffd) {
+            missing.add("userfaultfd (criu check --feature uffd-noncoop) on " + both(r, s.has("uffd"), d.has("uffd")));
+        }
+        boolean pipes = s.number("pipe_max") >= LAZY_PIPE_MIN_BYTES && d.number("pipe_max") >= LAZY_PIPE_MIN_BYTES;
+        if (!pipes) {
+            missing.add("fs.pipe-max-size >= " + LAZY_PIPE_MIN_BYTES + " (lazy pages) on "
+                    + both(r, s.number("pipe_max") >= LAZY_PIPE_MIN_BYTES, d.number("pipe_max") >= LAZY_PIPE_MIN_BYTES));
+        }
+        long memory = Math.max(0, s.number("mem"));
+        return new HostFeatures(dirty, uffd && pipes, true, link, memory, String.join("; ", missing));
+    }
+
+    private static String both(MigrationRequest r, boolean srcHas, boolean dstHas) {
+        return !srcHas && !dstHas ? r.sourceHost() + " and " + r.destinationHost() : !srcHas ? r.sourceHost() : r.destinationHost();
+    }
+
+    /** From "connect_ns stream_ns": the probe's bytes over the stream's time less one connection's. */
+    static long linkBytesPerSecond(String out) {
+        String[] t = out.strip().split("\\s+");
+        try {
+            long connect = Long.parseLong(t[0]);
+            long stream = Long.parseLong(t[1]);
+            long transfer = Math.max(stream - connect, 1_000_000L); // at least 1 ms
+            return LINK_PROBE_BYTES * 1_000_000_000L / transfer;
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     private static void tools(List<String> no, String host, HostFacts f) {

@@ -34,6 +34,11 @@ class LiveMigrationTest {
         final List<String> calls = new ArrayList<>();
         final Set<String> failing;
         boolean sourceRunsAfterResume = true;
+        HostFeatures features = HostFeatures.BASIC;
+        /** Bytes each pre-dump round reports, in order. */
+        List<Long> rounds = List.of();
+        /** awaitLazyPages throws this (the page source died) when set. */
+        PagesLostException pagesLost;
 
         FakeSteps(String... failing) {
             this.failing = Set.of(failing);
@@ -53,11 +58,27 @@ class LiveMigrationTest {
             }
         }
         @Override public long presync(MigrationRequest r) { step("presync"); return 1000; }
-        @Override public Instant dumpAndHold(MigrationRequest r) { step("dump"); return Instant.ofEpochSecond(100); }
+        @Override public HostFeatures features() { return features; }
+        @Override public long preDump(MigrationRequest r, int round) {
+            step("preDump " + round);
+            return rounds.get(round - 1);
+        }
+        @Override public void startPageServer(MigrationRequest r) { step("pageServer"); }
+        @Override public Instant dumpAndHold(MigrationRequest r, MemoryTransport t) {
+            step(t == MemoryTransport.LOCAL_IMAGES ? "dump" : "dump " + t);
+            return Instant.ofEpochSecond(100);
+        }
         @Override public long finalSync(MigrationRequest r) { step("finalSync"); return 50; }
-        @Override public Instant restoreOnDestination(MigrationRequest r) {
-            step("restore");
+        @Override public Instant restoreOnDestination(MigrationRequest r, MemoryTransport t) {
+            step(t == MemoryTransport.LOCAL_IMAGES ? "restore" : "restore " + t);
             return Instant.ofEpochSecond(100, 750_000_000);
+        }
+        @Override public long awaitLazyPages(MigrationRequest r) {
+            step("awaitLazyPages");
+            if (pagesLost != null) {
+                throw pagesLost;
+            }
+            return 4096;
         }
         @Override public void commitSource(MigrationRequest r) { step("commit"); }
         @Override public boolean resumeSource(MigrationRequest r) { step("resume"); return sourceRunsAfterResume; }

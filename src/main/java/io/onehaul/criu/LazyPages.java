@@ -1,0 +1,134 @@
+package io.onehaul.criu;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The destination's side of post-copy: CRIU's lazy-pages daemon, which pulls the pages from the source's
+ * page server (through the driver's tunnel) while the restored container runs, and the guard that keeps
+ * the container from ever running on with missing pages.
+ *
+ * <p>Why a guard: when the daemon dies before the last page (its page source, the source host or the link
+ * died), its userfaultfds close and the kernel hands every page not yet transferred to the container as
+ * a zero page; measured here, the copy ran on with most of its memory silently zeroed (shared notes).
+ * The guard is the daemon's parent (a Perl script: Perl is part of every Debian base system, and no JVM
+ * runs on hosts). It takes a duplicate of each of the daemon's userfaultfds as they appear
+ * (pidfd_getfd), so they stay open whatever happens to the daemon: a task touching a missing page then
+ * waits in the fault instead of reading zeros. If the daemon ends with anything but success, the guard
+ * kills the container first and only then lets the descriptors go, and writes why. On success it lets
+ * them go at once (a held descriptor with no reader would block later faults). Results in
+ * {@code lazy.status}: "complete", or "lost <reason>".
+ */
+public final class LazyPages {
+    private static final Duration QUICK = Duration.ofSeconds(30);
+    /** How often the guard looks for new userfaultfds (a fork in the container brings one). */
+    static final double GRAB_INTERVAL_SECONDS = 0.01;
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+
+    /** pidfd_open and pidfd_getfd: the same numbers on every Linux architecture (asm-generic table). */
+    static final int SYS_PIDFD_OPEN = 434;
+    static final int SYS_PIDFD_GETFD = 438;
+
+    private LazyPages() {}
+
+    /**
+     * Starts the guard and, under it, the lazy-pages daemon, which connects to 127.0.0.1:port; returns once
+     * the daemon's socket for the restore exists.
+     */
+    public static void start(HostShell dst, CriuOptions options, String imagesDir, String workDir, int port,
+                             String killContainer) {
+        dst.writeFile(workDir + "/lazy-guard.pl", guardScript().getBytes(StandardCharsets.UTF_8), QUICK);
+        Map<String, String> env = new LinkedHashMap<>(options.env());
+        String daemon = Shell.envPrefix(env) + "criu lazy-pages --page-server --address 127.0.0.1 --port " + port + " -D "
+                + Shell.quote(imagesDir) + " -o " + Shell.quote(workDir + "/lazy-pages.log") + " -v2";
+        String status = workDir + "/lazy.status";
+        String guard = "perl " + Shell.quote(workDir + "/lazy-guard.pl") + " " + Shell.quote(status) + " "
+                + Shell.quote(killContainer) + " " + Shell.quote(daemon);
+        CommandResult r = dst.run("rm -f " + Shell.quote(status) + " " + Shell.quote(imagesDir + "/lazy-pages.socket")
+                + "; (setsid " + guard + " </dev/null >" + Shell.quote(workDir + "/lazy-guard.out") + " 2>&1 &); i=0; "
+                + "until [ -S " + Shell.quote(imagesDir + "/lazy-pages.socket") + " ]; do i=$((i+1)); "
+                + "if [ -f " + Shell.quote(status) + " ] || [ $i -gt " + READY_TIMEOUT.toMillis() / 20 + " ]; then "
+                + "cat " + Shell.quote(status) + " >&2 2>/dev/null; tail -n 3 " + Shell.quote(workDir + "/lazy-pages.log")
+                + " >&2; exit 1; fi; sleep 0.02; done", READY_TIMEOUT.plusSeconds(10));
+        if (!r.ok()) {
+            throw new HostException(dst.host(), "the CRIU lazy-pages daemon did not start: " + r.reason());
+        }
+    }
+
+    /** "complete", "lost …", or "" while pages are still arriving. */
+    public static String status(HostShell dst, String workDir) {
+        return dst.run("cat " + Shell.quote(workDir + "/lazy.status") + " 2>/dev/null", QUICK).stdout().strip();
+    }
+
+    /** Waits until the status is final (or the timeout, then "" ) — one round trip that polls on the host. */
+    public static String await(HostShell dst, String workDir, Duration timeout) {
+        String st = Shell.quote(workDir + "/lazy.status");
+        CommandResult r = dst.run("i=0; until [ -s " + st + " ]; do i=$((i+1)); [ $i -gt " + timeout.toMillis() / 20
+                + " ] && exit 0; sleep 0.02; done; cat " + st, timeout.plusSeconds(30));
+        return r.stdout().strip();
+    }
+
+    /**
+     * Rollback: ends the daemon; its guard then kills the container (pages were missing) and records it.
+     * Waits briefly for the guard, then ends it too if it is still there.
+     */
+    public static void stop(HostShell dst, String imagesDir, String workDir) {
+        dst.run("pkill -f " + Shell.quote("criu lazy-pages .*-D " + imagesDir) + " 2>/dev/null; i=0; "
+                + "while pgrep -f " + Shell.quote("lazy-guard.pl " + workDir) + " >/dev/null && [ $i -lt 250 ]; do "
+                + "i=$((i+1)); sleep 0.02; done; pkill -f " + Shell.quote("lazy-guard.pl " + workDir) + " 2>/dev/null; true",
+                QUICK);
+    }
+
+    /**
+     * The guard. argv: status file, the command that kills the container, the daemon's command line.
+     * Exit 0 in every case; the outcome is in the status file.
+     */
+    static String guardScript() {
+        return """
+                #!/usr/bin/perl
+                # OneHaul post-copy guard (see io.onehaul.criu.LazyPages): holds duplicates of the lazy-pages
+                # daemon's userfaultfds so that its death can never turn missing pages into zero pages, and
+                # kills the container before letting them go unless every page arrived.
+                use strict; use warnings; use POSIX ();
+                my ($status, $kill, $daemon) = @ARGV;
+                sub done { my ($s) = @_; open(my $f, '>', "$status.tmp") or die; print $f "$s\\n"; close $f;
+                           rename("$status.tmp", $status); }
+                my $pid = fork() // do { done("lost cannot fork the lazy-pages daemon: $!"); exit 0 };
+                if ($pid == 0) { exec('/bin/sh', '-c', "exec $daemon") or POSIX::_exit(127); }
+                my $pidfd = syscall(%d, $pid, 0);
+                my %%held;
+                sub grab {
+                    return if $pidfd < 0;
+                    opendir(my $d, "/proc/$pid/fd") or return;
+                    for my $n (readdir $d) {
+                        next unless $n =~ /^\\d+$/ && !exists $held{$n};
+                        my $t = readlink("/proc/$pid/fd/$n") // next;
+                        next unless $t =~ /userfaultfd/;
+                        my $fd = syscall(%d, $pidfd, $n + 0, 0);
+                        $held{$n} = $fd if $fd >= 0;
+                    }
+                }
+                while (1) {
+                    grab();
+                    my $w = waitpid($pid, POSIX::WNOHANG());
+                    if ($w == $pid) {
+                        my $code = $? >> 8; my $sig = $? & 127;
+                        if ($code == 0 && $sig == 0) { POSIX::close($_) for values %%held; done("complete"); exit 0; }
+                        system('/bin/sh', '-c', $kill);
+                        POSIX::close($_) for values %%held;
+                        done("lost the lazy-pages daemon ended " . ($sig ? "by signal $sig" : "with code $code")
+                             . " before every page arrived; the destination copy was killed ("
+                             . scalar(keys %%held) . " userfaultfd(s) held)");
+                        exit 0;
+                    }
+                    select(undef, undef, undef, %s);
+                }
+                """.formatted(SYS_PIDFD_OPEN, SYS_PIDFD_GETFD, Double.toString(GRAB_INTERVAL_SECONDS));
+    }
+}

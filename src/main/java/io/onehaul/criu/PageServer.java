@@ -1,0 +1,56 @@
+package io.onehaul.criu;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * CRIU's page server on the destination: it receives the pages a dump streams to it and writes them
+ * (pagemap-*.img, pages-*.img) into the image folder the restore reads, so the memory is never written
+ * on the source nor copied afterwards. It listens on 127.0.0.1 only (the driver's SSH tunnel reaches it),
+ * serves one dump and exits. Its pid is kept in a file so a rollback, or a later cleanup, can end it.
+ */
+public final class PageServer {
+    private static final Duration QUICK = Duration.ofSeconds(30);
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+
+    private PageServer() {}
+
+    /** Starts it in the background and returns once it listens on 127.0.0.1:port. */
+    public static void start(HostShell dst, CriuOptions options, String imagesDir, String workDir, int port) {
+        Map<String, String> env = new LinkedHashMap<>(options.env());
+        String pid = workDir + "/page-server.pid";
+        String cmd = Shell.envPrefix(env) + "criu page-server -D " + Shell.quote(imagesDir) + " --address 127.0.0.1 --port "
+                + port + " -o " + Shell.quote(workDir + "/page-server.log") + " -v2";
+        CommandResult r = dst.run("mkdir -p " + Shell.quote(imagesDir) + " && (setsid sh -c " + Shell.quote(cmd
+                + " & echo $! > " + Shell.quote(pid) + "; wait") + " </dev/null >/dev/null 2>&1 &); i=0; "
+                + "until ss -ltnH 'sport = :" + port + "' | grep -q .; do i=$((i+1)); "
+                + "if [ $i -gt " + READY_TIMEOUT.toMillis() / 20 + " ]; then tail -n 3 " + Shell.quote(workDir + "/page-server.log")
+                + " >&2; exit 1; fi; sleep 0.02; done", READY_TIMEOUT.plusSeconds(10));
+        if (!r.ok()) {
+            throw new HostException(dst.host(), "the CRIU page server did not start: " + r.reason());
+        }
+    }
+
+    /** Ends it if it still runs (a dump that never came, a rollback); idempotent. */
+    public static void stop(HostShell dst, String workDir) {
+        String pid = Shell.quote(workDir + "/page-server.pid");
+        dst.run("[ -f " + pid + " ] && kill $(cat " + pid + ") 2>/dev/null; rm -f " + pid + "; true", QUICK);
+    }
+
+    /** A free port below the ephemeral range on both hosts, for the page server and its tunnel. */
+    public static int freePort(HostShell a, HostShell b) {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int port = 27000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(5000);
+            String probe = "ss -ltnH 'sport = :" + port + "' | grep -q . && echo busy || echo free";
+            if (a.run(probe, QUICK).stdout().strip().equals("free") && b.run(probe, QUICK).stdout().strip().equals("free")) {
+                return port;
+            }
+        }
+        throw new HostException(a.host(), "no free port for the page server between 27000 and 31999");
+    }
+}

@@ -1,0 +1,18 @@
+package io.onehaul.migration;
+
+/**
+ * What CRIU and the kernels of BOTH hosts support, and what pre-flight measured: a strategy is only
+ * chosen where both ends can run it.
+ *
+ * @param dirtyTracking       soft-dirty bits ({@code criu check --feature mem_dirty_track}): pre-dump rounds
+ * @param lazyPages           userfaultfd for CRIU ({@code uffd-noncoop}) and a pipe size lazy pages can use
+ * @param pageServer          CRIU can stream pages to a page server on the destination
+ * @param linkBytesPerSecond  source→destination throughput measured at pre-flight; 0 when not measured
+ * @param memoryBytes         memory the container uses on the source (its cgroup); 0 when unknown
+ * @param missing             why a feature is missing, for the report ("uffd-noncoop on h2", ...)
+ */
+public record HostFeatures(boolean dirtyTracking, boolean lazyPages, boolean pageServer, long linkBytesPerSecond,
+                           long memoryBytes, String missing) {
+    /** Stop-and-copy and a page server, nothing measured. */
+    public static final HostFeatures BASIC = new HostFeatures(false, false, true, 0, 0, "");
+}

@@ -1,0 +1,39 @@
+package io.onehaul.migration;
+
+/**
+ * Pre-copy rounds while the container runs, then post-copy for what the last round left dirty: the freeze
+ * of post-copy with fewer pages left to pull (so a shorter window in which the source must survive).
+ */
+public final class Hybrid implements MigrationStrategy {
+    public static final String NAME = "hybrid";
+
+    private final PreCopyStopRule rule;
+
+    public Hybrid(PreCopyStopRule rule) {
+        this.rule = rule;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        phases.run(Phase.PAGE_SERVER, () -> {
+            steps.startPageServer(r);
+            return null;
+        });
+        PreCopyLoop.run(r, steps, phases, rule);
+    }
+
+    @Override
+    public Freeze freeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        return PostCopy.restoreLazily(r, steps, phases);
+    }
+
+    @Override
+    public void beforeRelease(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        PostCopy.awaitLastPage(r, steps, phases);
+    }
+}

@@ -1,0 +1,111 @@
+package io.onehaul.migration;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which strategy runs, and why, from what both hosts can do, the container's memory, the link measured at
+ * pre-flight and the settings. With a list, the first allowed strategy both hosts support. With "auto",
+ * the safest strategy expected to meet the target freeze: those that keep the source held until the
+ * destination has every page (pre-copy, streamed, stop-and-copy) before those whose destination runs
+ * while pages are still on the source (hybrid, post-copy); if none is expected to meet it, the one with
+ * the shortest expected freeze.
+ */
+public final class StrategyChoice {
+    /** Dump and restore of a small container on these hosts (the shared notes measured ~1 s). */
+    public static final double FIXED_FREEZE_SECONDS = 1.0;
+    /** A lazy restore's freeze, whatever the memory (shared notes: 1.5–1.6 s for 1 GiB). */
+    public static final double LAZY_FREEZE_SECONDS = 1.5;
+    /** Link assumed when pre-flight could not measure one (bytes/s). */
+    public static final long ASSUMED_LINK_BYTES_PER_SECOND = 100L << 20;
+
+    public record Choice(MigrationStrategy strategy, String reason) {}
+
+    private StrategyChoice() {}
+
+    public static Choice choose(MigrationSettings s, HostFeatures f) {
+        long link = f.linkBytesPerSecond() > 0 ? f.linkBytesPerSecond() : ASSUMED_LINK_BYTES_PER_SECOND;
+        PreCopyStopRule rule = new PreCopyStopRule(s.targetFreezeSeconds(), link);
+        if (!s.auto()) {
+            List<String> skipped = new ArrayList<>();
+            for (String name : s.strategies()) {
+                String why = unavailable(name, f);
+                if (why == null) {
+                    return new Choice(create(name, rule), "first allowed strategy both hosts support"
+                            + (skipped.isEmpty() ? "" : " (not " + String.join("; ", skipped) + ")"));
+                }
+                skipped.add(name + ": " + why);
+            }
+            throw new MigrationRefusedException("none of the allowed migration strategies can run between these hosts: "
+                    + String.join("; ", skipped));
+        }
+        String memory = (f.memoryBytes() >> 20) + " MiB at " + (link >> 20) + " MiB/s"
+                + (f.linkBytesPerSecond() > 0 ? "" : " (assumed)");
+        List<String> safeFirst = List.of(PreCopy.NAME, Streamed.NAME, StopAndCopy.NAME, Hybrid.NAME, PostCopy.NAME);
+        String best = null;
+        double bestFreeze = Double.MAX_VALUE;
+        List<String> over = new ArrayList<>();
+        for (String name : safeFirst) {
+            if (unavailable(name, f) != null) {
+                continue;
+            }
+            double expected = expectedFreeze(name, f.memoryBytes(), link, s.targetFreezeSeconds());
+            if (expected <= s.targetFreezeSeconds()) {
+                return new Choice(create(name, rule), String.format(Locale.ROOT,
+                        "auto: the safest strategy expected to meet the %.1f s target (%s ~%.1f s for %s)%s",
+                        s.targetFreezeSeconds(), name, expected, memory, over.isEmpty() ? "" : "; " + String.join(", ", over)));
+            }
+            over.add(String.format(Locale.ROOT, "%s ~%.1f s", name, expected));
+            if (expected < bestFreeze) {
+                best = name;
+                bestFreeze = expected;
+            }
+        }
+        return new Choice(create(best, rule), String.format(Locale.ROOT,
+                "auto: no strategy is expected to meet the %.1f s target for %s (%s); the shortest: %s%s",
+                s.targetFreezeSeconds(), memory, String.join(", ", over), best,
+                f.missing().isEmpty() ? "" : "; missing: " + f.missing()));
+    }
+
+    /** Why {@code name} cannot run between these hosts, or null. */
+    static String unavailable(String name, HostFeatures f) {
+        return switch (name) {
+            case StopAndCopy.NAME -> null;
+            case Streamed.NAME -> f.pageServer() ? null : "no CRIU page server";
+            case PostCopy.NAME -> f.lazyPages() ? null : "no lazy pages (" + orUnknown(f.missing()) + ")";
+            case PreCopy.NAME -> !f.dirtyTracking() ? "no soft-dirty tracking (mem_dirty_track)"
+                    : f.pageServer() ? null : "no CRIU page server";
+            case Hybrid.NAME -> !f.dirtyTracking() ? "no soft-dirty tracking (mem_dirty_track)"
+                    : f.lazyPages() ? null : "no lazy pages (" + orUnknown(f.missing()) + ")";
+            default -> "unknown strategy";
+        };
+    }
+
+    /** The freeze each strategy is expected to cost (named constants above; a guide, not a promise). */
+    static double expectedFreeze(String name, long memory, long link, double target) {
+        double transfer = (double) memory / link;
+        return switch (name) {
+            case StopAndCopy.NAME -> FIXED_FREEZE_SECONDS + 2 * transfer; // written once, copied once
+            case Streamed.NAME -> FIXED_FREEZE_SECONDS + transfer;
+            case PreCopy.NAME -> FIXED_FREEZE_SECONDS + target * PreCopyStopRule.PAGES_SHARE_OF_FREEZE;
+            case PostCopy.NAME, Hybrid.NAME -> LAZY_FREEZE_SECONDS;
+            default -> Double.MAX_VALUE;
+        };
+    }
+
+    static MigrationStrategy create(String name, PreCopyStopRule rule) {
+        return switch (name) {
+            case StopAndCopy.NAME -> new StopAndCopy();
+            case Streamed.NAME -> new Streamed();
+            case PostCopy.NAME -> new PostCopy();
+            case PreCopy.NAME -> new PreCopy(rule);
+            case Hybrid.NAME -> new Hybrid(rule);
+            default -> throw new IllegalArgumentException("unknown strategy " + name);
+        };
+    }
+
+    private static String orUnknown(String s) {
+        return s.isEmpty() ? "not supported on both hosts" : s;
+    }
+}

@@ -1,0 +1,29 @@
+package io.onehaul.migration;
+
+/**
+ * Stop-and-copy without the memory images on the source's disk: a CRIU page server on the destination
+ * receives the pages while the dump runs, so the final copy carries only the small images and the disk
+ * delta. The source is still held until the destination runs, so a failure anywhere rolls back as
+ * stop-and-copy does.
+ */
+public final class Streamed implements MigrationStrategy {
+    public static final String NAME = "streamed";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        phases.run(Phase.PAGE_SERVER, () -> {
+            steps.startPageServer(r);
+            return null;
+        });
+    }
+
+    @Override
+    public Freeze freeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        return StopAndCopy.copyThenRestore(r, steps, phases, MemoryTransport.PAGE_SERVER);
+    }
+}

@@ -1,0 +1,73 @@
+package io.onehaul.transfer;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import io.onehaul.opennebula.Names;
+import java.time.Duration;
+
+/**
+ * A TCP path between two hosts that the driver owns: an SSH port forward run on the source host to the
+ * destination (the same SSH the copies use), so CRIU's page server and lazy-pages daemon listen on
+ * 127.0.0.1 only and no port is opened on any host's network. {@code toDestination}: the source's
+ * 127.0.0.1:port reaches the destination's (a page server there); otherwise the destination's reaches
+ * the source's (the source serving lazy pages). The ssh process's pid is kept in a file, so a cleanup
+ * after a dead driver can end it.
+ */
+public final class SshTunnel {
+    private static final Duration QUICK = Duration.ofSeconds(30);
+    /** How long the forward may take to come up (an SSH connection on these links: well under a second). */
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
+
+    private final HostShell source;
+    private final String pidFile;
+
+    private SshTunnel(HostShell source, String pidFile) {
+        this.source = source;
+        this.pidFile = pidFile;
+    }
+
+    /**
+     * Opens the forward and returns once it listens (or the ssh process died: then a HostException with
+     * its last words).
+     */
+    public static SshTunnel open(HostShell source, String sshCommand, String destinationHost, int port,
+                                 boolean toDestination, String pidFile) {
+        Names.host(destinationHost);
+        String spec = "127.0.0.1:" + port + ":127.0.0.1:" + port;
+        String log = pidFile + ".log";
+        String ssh = sshCommand + " -N -o ExitOnForwardFailure=yes " + (toDestination ? "-L " : "-R ") + spec + " "
+                + Shell.quote(destinationHost);
+        // For -R the listener is on the destination: ssh reports a refused forward itself (ExitOnForwardFailure);
+        // "ssh -O check"-style probing is not needed, the remote side is checked by its user (the lazy daemon).
+        String ready = toDestination
+                ? "ss -ltnH 'sport = :" + port + "' | grep -q ."
+                : "grep -q 'Allocated port\\|remote forward success' " + Shell.quote(log) + " 2>/dev/null || sleep 0.3";
+        String cmd = "rm -f " + Shell.quote(log) + "; setsid " + ssh + " -v </dev/null >" + Shell.quote(log) + " 2>&1 & "
+                + "echo $! > " + Shell.quote(pidFile) + "; p=$!; i=0; "
+                + "while kill -0 $p 2>/dev/null; do "
+                + "if " + (toDestination ? ready : "grep -q 'Remote connections from\\|forwarding_success\\|All remote forwarding requests processed' "
+                        + Shell.quote(log) + " 2>/dev/null") + "; then exit 0; fi; "
+                + "i=$((i+1)); [ $i -gt " + READY_TIMEOUT.toMillis() / 20 + " ] && break; sleep 0.02; done; "
+                + "kill $p 2>/dev/null; grep -v '^debug' " + Shell.quote(log) + " | tail -n 3 >&2; exit 1";
+        CommandResult r = source.run(cmd, READY_TIMEOUT.plusSeconds(10));
+        if (!r.ok()) {
+            throw new HostException(source.host(), "the SSH tunnel to " + destinationHost + " for port " + port
+                    + " did not come up: " + r.reason());
+        }
+        return new SshTunnel(source, pidFile);
+    }
+
+    /** Ends the forward (idempotent). */
+    public void close() {
+        closeByPidFile(source, pidFile);
+    }
+
+    /** Ends a forward whose pid file a (possibly dead) earlier run left. */
+    public static void closeByPidFile(HostShell source, String pidFile) {
+        String f = Shell.quote(pidFile);
+        source.run("[ -f " + f + " ] && kill $(cat " + f + ") 2>/dev/null; rm -f " + f + " " + Shell.quote(pidFile + ".log")
+                + "; true", QUICK);
+    }
+}
