@@ -17,7 +17,10 @@ import java.util.regex.Pattern;
 public final class CriuLog {
     /** Error lines CRIU writes in normal operation on these hosts. */
     static final List<Pattern> HARMLESS = List.of(
-            Pattern.compile("rlimit: Can't setup RLIMIT_NOFILE for self"));
+            Pattern.compile("rlimit: Can't setup RLIMIT_NOFILE for self"),
+            // `ip addr restore` of addresses the new netns already has (its loopback): a restore that
+            // succeeds logs them too
+            Pattern.compile("^Error: ipv[46]: [Aa]ddress already assigned"));
     /** Error lines that only report that something above failed. */
     static final List<Pattern> CONSEQUENCES = List.of(
             Pattern.compile("(Dumping|Restoring|Pre-dumping|Lazy pages transfer) FAILED"),

@@ -53,7 +53,10 @@ public final class HeldDump {
         HostShell sh = lxc.shell();
         String w = Shell.quote(work);
         sh.check("preparing " + work, "rm -rf " + w + " && mkdir -p " + Shell.quote(imagesDir()), QUICK);
-        sh.writeFile(work + "/hold.sh", holdScript().getBytes(StandardCharsets.UTF_8), QUICK);
+        // A lazy dump reaches post-dump BEFORE it serves its pages (CRIU runs the script, then the lazy page
+        // service): holding there would keep the pages from ever being served. Its hold is the page service
+        // itself: the tasks stay frozen until the last page is served, and CRIU ends them then.
+        sh.writeFile(work + "/hold.sh", holdScript(lazyPort == 0).getBytes(StandardCharsets.UTF_8), QUICK);
         StringBuilder conf = new StringBuilder("action-script " + work + "/hold.sh\n");
         options.dumpConfig().forEach(l -> conf.append(l).append('\n'));
         new CriuOptions(Map.of(), extraConfig, List.of()); // the same character check as the operator's lines
@@ -90,10 +93,6 @@ public final class HeldDump {
         return decide("abort", timeout);
     }
 
-    /** The lazy dump has served every page and waits at post-dump for the decision. */
-    public boolean allPagesServed() {
-        return lxc.shell().run("test -f " + Shell.quote(work + "/dumped"), QUICK).ok();
-    }
 
     /** The dump's process ended (its exit status is written): it serves nothing and holds nothing any more. */
     public boolean ended() {
@@ -101,13 +100,14 @@ public final class HeldDump {
     }
 
     /**
-     * A lazy dump that has not reached post-dump serves pages until its peer is done; when the migration
-     * is abandoned it is killed (the tasks, ptrace-detached, go on with their memory intact).
+     * A lazy dump serves pages until its peer is done and only then ends its tasks; when the migration is
+     * abandoned before that it is killed (the tasks, ptrace-detached, go on with their memory intact).
      */
     public void endPageService() {
         String w = Shell.quote(work);
-        lxc.shell().run("[ -f " + w + "/dumped ] || [ -f " + w + "/dump.rc ] || pkill -KILL -f "
-                + Shell.quote("criu .*dump.* " + imagesDir()) + " 2>/dev/null; true", QUICK);
+        // "[c]riu": the pattern must not match the shell that runs this very command line
+        lxc.shell().run("[ -f " + w + "/dump.rc ] || pkill -KILL -f " + Shell.quote("[c]riu .*dump.* " + imagesDir())
+                + " 2>/dev/null; true", QUICK);
     }
 
     /** True if a dump was started here (so a decision is owed). */
@@ -133,14 +133,18 @@ public final class HeldDump {
         lxc.shell().run("rm -rf " + Shell.quote(work), QUICK);
     }
 
-    /** A CRIU action script: exit 0 for every action except the post-dump decision (shared notes). */
-    private String holdScript() {
+    /**
+     * A CRIU action script: exit 0 for every action except the post-dump decision (shared notes); a lazy
+     * dump's script only marks post-dump and lets it pass.
+     */
+    private String holdScript(boolean hold) {
         long ticks = Math.max(1, holdLimit.toMillis() / 20);
         return "#!/bin/sh\n"
                 + "# OneHaul: hold the dumped container at post-dump until the migration decides.\n"
                 + "d=$(dirname \"$0\")\n"
                 + "[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] || exit 0\n"
                 + "date +%s.%N > \"$d/dumped\"\n"
+                + (hold ? "" : "exit 0\n")
                 + "i=0\n"
                 + "while [ ! -f \"$d/decision\" ]; do\n"
                 + "  sleep 0.02; i=$((i+1))\n"

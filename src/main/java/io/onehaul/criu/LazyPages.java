@@ -79,10 +79,11 @@ public final class LazyPages {
      * Waits briefly for the guard, then ends it too if it is still there.
      */
     public static void stop(HostShell dst, String imagesDir, String workDir) {
-        dst.run("pkill -f " + Shell.quote("criu lazy-pages .*-D " + imagesDir) + " 2>/dev/null; i=0; "
-                + "while pgrep -f " + Shell.quote("lazy-guard.pl " + workDir) + " >/dev/null && [ $i -lt 250 ]; do "
-                + "i=$((i+1)); sleep 0.02; done; pkill -f " + Shell.quote("lazy-guard.pl " + workDir) + " 2>/dev/null; true",
-                QUICK);
+        // "[c]riu", "[l]azy": a pattern must not match the shell that runs this very command line
+        String guard = Shell.quote("[l]azy-guard.pl " + workDir);
+        dst.run("pkill -f " + Shell.quote("[c]riu lazy-pages .*-D " + imagesDir) + " 2>/dev/null; i=0; "
+                + "while pgrep -f " + guard + " >/dev/null && [ $i -lt 250 ]; do "
+                + "i=$((i+1)); sleep 0.02; done; pkill -f " + guard + " 2>/dev/null; true", QUICK);
     }
 
     /**
@@ -102,9 +103,29 @@ public final class LazyPages {
                 my $pid = fork() // do { done("lost cannot fork the lazy-pages daemon: $!"); exit 0 };
                 if ($pid == 0) { exec('/bin/sh', '-c', "exec $daemon") or POSIX::_exit(127); }
                 my $pidfd = syscall(%d, $pid, 0);
+                # kcmp(2): whether the daemon's fd n is still the file we hold (its number is per architecture)
+                my %%KCMP = (x86_64 => 312, aarch64 => 272, riscv64 => 272, ppc64le => 354, s390x => 343);
+                my $kcmp = $KCMP{(POSIX::uname())[4]} // 272;
                 my %%held;
+                # The daemon runs on, not exiting (PF_EXITING 0x4 is set before a dying task closes its files).
+                sub daemon_running {
+                    open(my $f, '<', "/proc/$pid/stat") or return 0;
+                    my $st = <$f> // return 0; close $f;
+                    my @f = split(/ /, substr($st, rindex($st, ')') + 2));
+                    return $f[0] !~ /[ZXx]/ && !($f[6] & 4);
+                }
                 sub grab {
                     return if $pidfd < 0;
+                    # let go of what the daemon let go of (a task of the container ended): a file still open
+                    # here would stay in the daemon's epoll set and keep waking it for a descriptor it closed.
+                    # Never while the daemon is dying: its files are closing then, and ours must stay open.
+                    return unless daemon_running();
+                    for my $n (keys %%held) {
+                        if (!-e "/proc/$pid/fd/$n" || syscall($kcmp, $pid, $$, 0, $n + 0, $held{$n}) != 0) {
+                            next unless daemon_running();
+                            POSIX::close($held{$n}); delete $held{$n};
+                        }
+                    }
                     opendir(my $d, "/proc/$pid/fd") or return;
                     for my $n (readdir $d) {
                         next unless $n =~ /^\\d+$/ && !exists $held{$n};

@@ -21,6 +21,7 @@ public final class LiveMigration {
     private final MigrationSteps steps;
     private final Clock clock;
     private final Function<HostFeatures, StrategyChoice.Choice> chooser;
+    private final boolean coldFallback;
 
     /** Stop-and-copy, the strategy every host can run. */
     public LiveMigration(MigrationSteps steps, Clock clock) {
@@ -29,9 +30,16 @@ public final class LiveMigration {
 
     /** @param chooser picks the strategy from what pre-flight found both hosts can do */
     public LiveMigration(MigrationSteps steps, Clock clock, Function<HostFeatures, StrategyChoice.Choice> chooser) {
+        this(steps, clock, chooser, false);
+    }
+
+    /** @param coldFallback when CRIU cannot dump the container: stop, move and boot it instead (opt-in) */
+    public LiveMigration(MigrationSteps steps, Clock clock, Function<HostFeatures, StrategyChoice.Choice> chooser,
+                         boolean coldFallback) {
         this.steps = steps;
         this.clock = clock;
         this.chooser = chooser;
+        this.coldFallback = coldFallback;
     }
 
     public MigrationReport run(MigrationRequest r) {
@@ -61,6 +69,13 @@ public final class LiveMigration {
             log.info("freezing {} on {} ({})", r.container(), r.sourceHost(), strategy.name());
             freeze = strategy.freeze(r, steps, phases);
             strategy.beforeRelease(r, steps, phases);
+        } catch (DumpRefusedException e) {
+            if (coldFallback) {
+                return coldMove(report, r, start, e);
+            }
+            boolean runsOnSource = rollback(report, r);
+            return fail(report, start, runsOnSource ? "rolled-back" : "failed", e.getMessage()
+                    + " (a cold move instead is not allowed: " + COLD_FALLBACK_SETTING + ")", runsOnSource, e);
         } catch (RuntimeException e) {
             boolean runsOnSource = rollback(report, r);
             String reason = e.getMessage();
@@ -85,6 +100,38 @@ public final class LiveMigration {
         report.destinationClockOffsetSeconds = offset;
         report.freezeSeconds = seconds(Duration.between(freeze.dumpStart(), freeze.destinationRuns())) + offset;
         report.result = "success";
+        report.totalSeconds = seconds(Duration.between(start, clock.instant()));
+        return report;
+    }
+
+    /** Where an operator allows the cold fallback, named in the VM log when it is not allowed. */
+    static final String COLD_FALLBACK_SETTING = "migration.cold_fallback in onehaul.conf, or ONEHAUL_COLD_FALLBACK";
+
+    /**
+     * CRIU could not dump the container and the operator allows a cold move: the source was never frozen;
+     * stop it cleanly, move it, boot it on the destination, and say so loudly — its processes restarted.
+     */
+    private MigrationReport coldMove(MigrationReport report, MigrationRequest r, Instant start, DumpRefusedException why) {
+        log.warn("COLD MOVE of {}: CRIU cannot dump it ({}); cold fallback is allowed, so it is stopped on {}, "
+                + "moved and booted on {}: its processes restart", r.container(), why.getMessage(), r.sourceHost(),
+                r.destinationHost());
+        report.strategy = "cold";
+        report.strategyReason = "cold fallback: CRIU could not dump the container: " + why.getMessage();
+        Timed phases = new Timed(report);
+        MigrationStrategy.Freeze downtime;
+        try {
+            steps.resumeSource(r); // the failed dump left no hold behind; make sure of it
+            downtime = phases.run(Phase.COLD_MOVE, () -> steps.coldMove(r));
+        } catch (RuntimeException e) {
+            boolean runsOnSource = rollback(report, r);
+            return fail(report, start, runsOnSource ? "rolled-back" : "failed", "cold move after a refused dump failed: "
+                    + e.getMessage(), runsOnSource, e);
+        }
+        double offset = steps.destinationClockOffsetSeconds();
+        report.destinationClockOffsetSeconds = offset;
+        report.freezeSeconds = seconds(Duration.between(downtime.dumpStart(), downtime.destinationRuns())) + offset;
+        report.result = "success";
+        report.reason = "COLD MOVE (processes restarted): " + why.getMessage();
         report.totalSeconds = seconds(Duration.between(start, clock.instant()));
         return report;
     }

@@ -59,6 +59,16 @@ public interface MigrationSteps {
         throw new UnsupportedOperationException("lazy pages are not available on these hosts");
     }
 
+    /**
+     * Cold fallback (CRIU could not dump the container): stop it cleanly on the source, copy what changed
+     * since the pre-sync, boot it on the destination and release the source. If it cannot boot there it is
+     * booted on the source again. Returns the source host's clock when it stopped and the destination's
+     * when it runs (the downtime).
+     */
+    default MigrationStrategy.Freeze coldMove(MigrationRequest r) {
+        throw new UnsupportedOperationException("no cold move on these hosts");
+    }
+
     /** The destination runs: lets CRIU end the held source processes and releases the source. */
     void commitSource(MigrationRequest r);
 

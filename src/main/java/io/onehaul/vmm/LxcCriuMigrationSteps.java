@@ -140,16 +140,21 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     }
 
     private FileTransfer.TransferResult copyFolder(MigrationRequest r, boolean withImages) {
-        // Excluded files are also kept from --delete: the pages a page server wrote on the destination stay.
-        String[] excludes = withImages
-                ? new String[] {"/mapper", "/checkpoint", "/" + WORK + "/decision*", "/" + WORK + "/dump.rc",
-                        "/" + WORK + "/images/pages-*.img", "/" + WORK + "/images/pagemap-*.img",
-                        "/" + WORK + "/page-server.*", "/" + WORK + "/lazy*"}
-                : new String[] {"/mapper", "/checkpoint", "/" + WORK};
+        List<String> excludes = new java.util.ArrayList<>(List.of("/mapper", "/checkpoint"));
+        if (!withImages) {
+            excludes.add("/" + WORK);
+        } else {
+            excludes.addAll(List.of("/" + WORK + "/decision*", "/" + WORK + "/dump.rc", "/" + WORK + "/page-server.*",
+                    "/" + WORK + "/lazy*"));
+            if (transport == MemoryTransport.PAGE_SERVER) {
+                // the page server wrote these on the destination; excluded, they are also kept from --delete
+                excludes.addAll(List.of("/" + WORK + "/images/pages-*.img", "/" + WORK + "/images/pagemap-*.img"));
+            }
+        }
         // flushFirst: a loop-mounted image keeps recent writes in the source's page cache; the final
         // copy must see them in the file (same round trip as the copy).
         return transfer.copy(src.shell(), r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
-                new FileTransfer.Options(true, List.of(excludes), true, withImages, settings.checkpointTimeout()));
+                new FileTransfer.Options(true, excludes, true, withImages, settings.checkpointTimeout()));
     }
 
     /**
@@ -215,11 +220,13 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             throw new PagesLostException("the pages did not all arrive on " + r.destinationHost() + ": " + why,
                     sourceReachable);
         }
-        CommandResult served = src.shell().run("i=0; until [ -f " + Shell.quote(sourceWork(r) + "/dumped") + " ]; do "
-                + "i=$((i+1)); [ $i -gt 1500 ] && exit 1; sleep 0.02; done", Duration.ofSeconds(60));
-        if (!served.ok()) {
-            log.warn("every page reached {} but CRIU on {} did not report the end of its page service",
-                    r.destinationHost(), r.sourceHost());
+        // CRIU on the source ends the frozen source tasks once its last page is served, and exits
+        CommandResult served = src.shell().run("i=0; until [ -f " + Shell.quote(sourceWork(r) + "/dump.rc") + " ]; do "
+                + "i=$((i+1)); [ $i -gt 1500 ] && exit 1; sleep 0.02; done; cat " + Shell.quote(sourceWork(r) + "/dump.rc"),
+                Duration.ofSeconds(60));
+        if (!served.ok() || !served.stdout().strip().equals("0")) {
+            log.warn("every page reached {} but CRIU on {} did not end its page service cleanly ({})",
+                    r.destinationHost(), r.sourceHost(), served.ok() ? "exit " + served.stdout().strip() : "still running");
         }
         log.info("post-copy: every page of {} reached {}", r.container(), r.destinationHost());
         return features.memoryBytes();

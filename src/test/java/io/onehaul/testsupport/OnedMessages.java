@@ -42,6 +42,21 @@ public final class OnedMessages {
         REGULATIONS.put(vmid, regulationInnerXml);
     }
 
+    private static final java.util.Map<Integer, java.util.Map<String, String>> USER_ATTRIBUTES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static final java.util.Map<Integer, Integer> MEMORY_MB = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** TEMPLATE/MEMORY of every later document of the VM (the fixture's is 64 MB: the container's limit). */
+    public static void memoryMb(int vmid, int mb) {
+        MEMORY_MB.put(vmid, mb);
+    }
+
+    /** A USER_TEMPLATE attribute every later document of the VM carries (e.g. ONEHAUL_MIGRATION_STRATEGIES). */
+    public static void userAttribute(int vmid, String name, String value) {
+        USER_ATTRIBUTES.computeIfAbsent(vmid, k -> new java.util.concurrent.ConcurrentHashMap<>()).put(name, value);
+    }
+
     /** The VM's documents carry no REGULATION again. */
     public static void unregulate(int vmid) {
         REGULATIONS.remove(vmid);
@@ -77,10 +92,15 @@ public final class OnedMessages {
             set(ctx, "ETH0_IP", t.ip());
             set(ctx, "ETH0_MASK", "255.255.255.0");
         }
+        Integer memory = MEMORY_MB.get(t.id());
+        if (memory != null) {
+            set(template, "MEMORY", Integer.toString(memory));
+        }
         Element user = child(vm, "USER_TEMPLATE");
         if (t.initCmd() != null) {
             add(user, "LXC_INIT_CMD", t.initCmd());
         }
+        USER_ATTRIBUTES.getOrDefault(t.id(), java.util.Map.of()).forEach((k, v) -> add(user, k, v));
         String regulation = REGULATIONS.get(t.id());
         if (regulation != null) {
             Element reg = doc.createElement("REGULATION");

@@ -1,0 +1,185 @@
+package io.onehaul.vmm;
+
+import static io.onehaul.testsupport.CounterContainer.advancing;
+import static io.onehaul.testsupport.CounterContainer.lxcState;
+import static io.onehaul.testsupport.CounterContainer.placeRootDisk;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.onehaul.testsupport.CounterContainer;
+import io.onehaul.testsupport.CounterContainer.Tick;
+import io.onehaul.testsupport.DriverHarness;
+import io.onehaul.testsupport.OnedMessages;
+import io.onehaul.testsupport.OnedMessages.TestVm;
+import io.onehaul.testsupport.OnedMigrationHarness;
+import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
+import io.onehaul.testsupport.Proc;
+import io.onehaul.testsupport.Repo;
+import io.onehaul.testsupport.TestBed;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Streamed and post-copy live migrations for real, on LXC + CRIU between namespaced hosts, with a
+ * workload whose whole memory is checked every 0.2 s (bench/src/memhog.c: a wrong or zeroed page is
+ * written to /memstat): the processes go on, and not one page is wrong after the move. And the post-copy
+ * guard, proven by killing the source's page server while the destination is still pulling pages.
+ */
+@Tag("testbed")
+class StrategiesOnTestBedTest {
+    private static final AtomicInteger NEXT_VMID = new AtomicInteger(450);
+    static Path memhog;
+
+    @TempDir Path work;
+    TestBed tb;
+    DriverHarness oned;
+    OnedMigrationHarness migrate;
+    final List<TestVm> made = new ArrayList<>();
+
+    @BeforeAll
+    static void workload() throws Exception {
+        memhog = Files.createTempDirectory("onehaul-memhog").resolve("memhog");
+        Proc.Result cc = Proc.run(List.of("gcc", "-O2", "-static", "-o", memhog.toString(),
+                Repo.root().resolve("bench/src/memhog.c").toString()), Repo.root(), java.util.Map.of(), new byte[0], 120);
+        assertEquals(0, cc.exit(), "building the memory workload: " + cc.stderr());
+    }
+
+    @BeforeEach
+    void bed() {
+        tb = TestBed.get();
+        oned = DriverHarness.forTestBed(tb, work);
+        migrate = new OnedMigrationHarness(oned);
+    }
+
+    @AfterEach
+    void scrub() {
+        for (TestVm vm : made) {
+            for (String h : tb.hosts()) {
+                CounterContainer.scrub(tb, h, vm);
+            }
+        }
+    }
+
+    /** A counter container on h1 whose workload keeps {@code mib} MiB touched and checked. */
+    TestVm runningOnH1(String strategy, int mib) throws Exception {
+        int id = NEXT_VMID.getAndIncrement();
+        OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategy);
+        // the container's memory limit must hold the workload; and on this test bed both copies share one
+        // cgroup tree while the source is held (shared notes), so room for two
+        OnedMessages.memoryMb(id, 2 * mib + 256);
+        TestVm vm = new TestVm(id, "h1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10), "/sbin/onehaul-counter");
+        made.add(vm.deployed("one-" + id));
+        placeRootDisk(tb, vm, false);
+        tb.execOk("h1", "cp " + memhog + " " + vm.sysdir() + "/disk.0/memhog");
+        Proc.Result r = oned.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "h1"), id, "h1",
+                OnedMessages.vm(vm));
+        assertEquals(0, r.exit(), r.stderr());
+        TestVm running = vm.deployed("one-" + id).onHost("h1", 100, 3);
+        tb.execOk("h1", "lxc-attach -n one-" + id + " -- /bin/sh -c 'setsid /memhog " + mib
+                + " </dev/null >/dev/null 2>&1 &'");
+        // filled and checked once: the process is up and its memory touched
+        tb.execOk("h1", "for i in $(seq 1 300); do r=$(lxc-attach -n one-" + id + " -- /bin/sh -c "
+                + "'grep VmRSS /proc/$(pidof memhog)/status' 2>/dev/null | tr -dc 0-9); "
+                + "[ -n \"$r\" ] && [ \"$r\" -ge " + (mib * 1024L) + " ] && exit 0; sleep 0.2; done; "
+                + "echo \"rss=$r\"; lxc-attach -n one-" + id + " -- ps; exit 1");
+        advancing(tb, "h1", running);
+        return running;
+    }
+
+    /** The workload runs on {@code host} and never found a wrong page. */
+    void assertMemoryIntact(String host, TestVm vm) throws Exception {
+        Thread.sleep(1500); // several full checks of its memory after the move
+        assertEquals(0, tb.exec(host, "lxc-attach -n " + vm.deployId() + " -- pidof memhog").exit(),
+                "the workload still runs on " + host);
+        String bad = tb.execOk(host, "cat " + vm.sysdir() + "/disk.0/memstat 2>/dev/null || true").stdout().strip();
+        assertEquals("", bad, "pages read wrong after the move");
+    }
+
+    @Test
+    void streamed_moves_a_container_with_its_memory_straight_into_the_destinations_page_server() throws Exception {
+        TestVm vm = runningOnH1("streamed", 64);
+        Tick before = advancing(tb, "h1", vm);
+
+        Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+
+        assertEquals("MIGRATE SUCCESS " + vm.id() + " -", out.reply(), out.allStderr());
+        TestVm moved = vm.onHost("h2", 100, 3);
+        assertEquals(before.bootId(), advancing(tb, "h2", moved).bootId());
+        assertMemoryIntact("h2", moved);
+        assertTrue(out.allStderr().contains("migration success: streamed h1 -> h2"), out.allStderr());
+        assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()));
+        // the pages went to the page server: the source never wrote them, the final copy did not carry them
+        String report = Files.readString(oned.logDir().resolve("onehaul-migrations.jsonl"));
+        assertTrue(report.contains("\"strategy\":\"streamed\"") && report.contains("\"phase\":\"page_server\""), report);
+        assertFalse(Files.exists(Path.of("/tmp/onehaul-tunnel-" + vm.deployId() + ".pid")), "the tunnel is gone");
+    }
+
+    @Test
+    void post_copy_restores_at_once_and_every_page_arrives() throws Exception {
+        TestVm vm = runningOnH1("post-copy", 128);
+        Tick before = advancing(tb, "h1", vm);
+
+        Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+
+        assertEquals("MIGRATE SUCCESS " + vm.id() + " -", out.reply(), out.allStderr());
+        TestVm moved = vm.onHost("h2", 100, 3);
+        assertEquals(before.bootId(), advancing(tb, "h2", moved).bootId());
+        assertMemoryIntact("h2", moved);
+        assertTrue(out.allStderr().contains("migration success: post-copy h1 -> h2"), out.allStderr());
+        assertTrue(out.allStderr().contains("every page of " + vm.deployId() + " reached h2"), out.allStderr());
+        assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()), "released only after the last page");
+    }
+
+    @Test
+    void post_copy_whose_page_source_dies_mid_transfer_never_runs_on_with_missing_pages() throws Exception {
+        TestVm vm = runningOnH1("post-copy", 512);
+        Tick before = advancing(tb, "h1", vm);
+        String images = vm.sysdir() + "/.migration/images";
+        // slow the link so that pages are still in flight when the source's CRIU dies
+        Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
+                "tbf", "100"), Repo.root(), java.util.Map.of(), new byte[0], 60);
+        assertEquals(0, shape.exit(), shape.stderr());
+        try {
+            CompletableFuture<Outcome> move = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            // wait until the destination runs and pulls pages, then kill the page source (the source's dump)
+            tb.execOk("h2", "for i in $(seq 1 1500); do [ \"$(lxc-info -n " + vm.deployId() + " -s -H 2>/dev/null)\" = RUNNING ] "
+                    + "&& pgrep -f '[l]azy-guard.pl' >/dev/null && exit 0; sleep 0.02; done; exit 1");
+            Thread.sleep(300);
+            tb.execOk("h1", "pkill -KILL -f '[c]riu .*dump.* " + images + "'");
+            Outcome out = move.get(240, TimeUnit.SECONDS);
+
+            assertFalse(out.success(), out.allStderr());
+            assertTrue(out.reply().contains("still running on h1"), out.reply());
+            assertTrue(out.allStderr().contains("POST-COPY FAILED on h2"), "said loudly in the VM log: " + out.allStderr());
+            assertTrue(out.allStderr().contains("before every page arrived; the destination copy was killed"),
+                    out.allStderr());
+            assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "no destination copy runs on");
+            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+            assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
+            assertMemoryIntact("h1", vm);
+            assertEquals(1, tb.exec("h1", "nsenter -t $(lxc-info -n " + vm.deployId() + " -p -H) -n iptables -L CRIU")
+                    .exit(), "CRIU's network lock was cleared");
+        } finally {
+            Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
+                    Repo.root(), java.util.Map.of(), new byte[0], 60);
+        }
+    }
+}
