@@ -77,8 +77,12 @@ public final class HeldDump {
                 + "if [ ! -f dump.rc ]; then cat dump-start; else echo \"dump ended with code $(cat dump.rc)\" >&2; "
                 + "tail -n 3 dump.out >&2; exit 3; fi", timeout);
         if (!r.ok()) {
-            throw new HostException(lxc.host(), "CRIU dump of " + name + " failed"
-                    + CriuLog.fatalLine(sh, imagesDir() + "/dump.log").map(l -> ": " + l).orElse(": " + r.reason()));
+            String why = "CRIU dump of " + name + " failed"
+                    + CriuLog.fatalLine(sh, imagesDir() + "/dump.log").map(l -> ": " + l).orElse(": " + r.reason());
+            if (r.exitCode() == 3) {
+                throw new CriuRefusedException(lxc.host(), why); // CRIU itself ended: it cannot dump this container
+            }
+            throw new HostException(lxc.host(), why);
         }
         return hostInstant(r.stdout());
     }

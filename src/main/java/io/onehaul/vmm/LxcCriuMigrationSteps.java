@@ -1,10 +1,13 @@
 package io.onehaul.vmm;
 
 import io.onehaul.criu.Checkpointer;
+import io.onehaul.criu.CriuRefusedException;
 import io.onehaul.criu.HeldDump;
 import io.onehaul.criu.LazyPages;
 import io.onehaul.criu.PageServer;
+import io.onehaul.migration.DumpRefusedException;
 import io.onehaul.migration.HostFeatures;
+import io.onehaul.migration.MigrationStrategy;
 import io.onehaul.migration.MemoryTransport;
 import io.onehaul.migration.PagesLostException;
 import io.onehaul.transfer.SshTunnel;
@@ -117,6 +120,14 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
 
     @Override
     public Instant dumpAndHold(MigrationRequest r, MemoryTransport how) {
+        try {
+            return dump(r, how);
+        } catch (CriuRefusedException e) {
+            throw new DumpRefusedException(e.getMessage(), e);
+        }
+    }
+
+    private Instant dump(MigrationRequest r, MemoryTransport how) {
         transport = how;
         held = new HeldDump(src, settings.criu(), sourceWork(r), settings.checkpointTimeout());
         return switch (how) {
@@ -230,6 +241,42 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         }
         log.info("post-copy: every page of {} reached {}", r.container(), r.destinationHost());
         return features.memoryBytes();
+    }
+
+    /**
+     * Cold fallback: a clean shutdown on the source, the disks unmounted (so the images are whole), the
+     * delta since the pre-sync copied, and a boot on the destination, which was defined before. If it does
+     * not run there, it boots on the source again: the VM is never left stopped by a failed fallback.
+     */
+    @Override
+    public MigrationStrategy.Freeze coldMove(MigrationRequest r) {
+        Instant stopped = HeldDump.hostNow(src.shell());
+        src.stop(r.container(), false, settings.stopTimeout());
+        src.unmountDisks(r.sourceSysdir());
+        try {
+            if (!r.sharedDatastore()) {
+                copyFolder(r, false);
+            }
+            if (destinationDisks == null) {
+                defineOnDestination(r);
+            }
+            dst.shell().check("mounting the VM's disks", LxcHost.mountCommand(destinationDisks), QUICK);
+            dst.start(r.container(), settings.startTimeout());
+            Instant runs = HeldDump.hostNow(dst.shell());
+            setup.release(src, r.container(), "", false);
+            log.warn("{} was stopped on {} and booted on {} (cold move)", r.container(), r.sourceHost(), r.destinationHost());
+            return new MigrationStrategy.Freeze(stopped, runs);
+        } catch (RuntimeException e) {
+            log.error("the cold move of {} failed ({}): booting it on {} again", r.container(), e.getMessage(), r.sourceHost());
+            try {
+                setup.release(dst, r.container(), r.destinationSysdir(), true);
+            } catch (RuntimeException ignored) {
+                // the caller's rollback cleans the destination too
+            }
+            setup.prepare(src, r.vm(), r.container(), r.sourceSysdir());
+            src.start(r.container(), settings.startTimeout());
+            throw e;
+        }
     }
 
     @Override

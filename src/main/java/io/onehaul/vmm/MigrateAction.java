@@ -62,7 +62,7 @@ public final class MigrateAction {
         try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost())) {
             var steps = new LxcCriuMigrationSteps(settings, src, dst, transfer, transferSsh);
             MigrationReport report = new LiveMigration(steps, Clock.systemUTC(),
-                    features -> StrategyChoice.choose(chosen, features)).run(r);
+                    features -> StrategyChoice.choose(chosen, features), chosen.coldFallback()).run(r);
             record(report);
             return report;
         } catch (MigrationFailedException e) {

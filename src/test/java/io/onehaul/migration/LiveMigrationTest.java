@@ -64,9 +64,20 @@ class LiveMigrationTest {
             return rounds.get(round - 1);
         }
         @Override public void startPageServer(MigrationRequest r) { step("pageServer"); }
+        /** The dump fails the way CRIU refuses a container it cannot checkpoint. */
+        boolean criuRefuses;
+
         @Override public Instant dumpAndHold(MigrationRequest r, MemoryTransport t) {
             step(t == MemoryTransport.LOCAL_IMAGES ? "dump" : "dump " + t);
+            if (criuRefuses) {
+                throw new DumpRefusedException("CRIU dump of one-3 failed: Error (criu/files-ext.c:94): Can't dump file 23"
+                        + " of that type [600] (anon anon_inode:bpf-prog)", null);
+            }
             return Instant.ofEpochSecond(100);
+        }
+        @Override public MigrationStrategy.Freeze coldMove(MigrationRequest r) {
+            step("coldMove");
+            return new MigrationStrategy.Freeze(Instant.ofEpochSecond(200), Instant.ofEpochSecond(203));
         }
         @Override public long finalSync(MigrationRequest r) { step("finalSync"); return 50; }
         @Override public Instant restoreOnDestination(MigrationRequest r, MemoryTransport t) {

@@ -136,4 +136,30 @@ class StrategiesTest {
         assertTrue(e.containerRunsOnSource());
         assertFalse(steps.calls.stream().anyMatch(c -> c.startsWith("dump")));
     }
+
+    @Test
+    void a_container_criu_cannot_dump_stays_running_on_the_source_unless_a_cold_move_is_allowed() {
+        FakeSteps steps = new FakeSteps();
+        steps.criuRefuses = true;
+        MigrationFailedException e = assertThrows(MigrationFailedException.class, () -> run(steps, new Streamed()));
+        assertTrue(e.containerRunsOnSource());
+        assertFalse(steps.calls.contains("coldMove"));
+        assertTrue(e.getMessage().contains("bpf-prog") && e.getMessage().contains("a cold move instead is not allowed"),
+                e.getMessage());
+    }
+
+    @Test
+    void with_cold_fallback_allowed_a_refused_dump_becomes_a_cold_move_that_says_so() {
+        FakeSteps steps = new FakeSteps();
+        steps.criuRefuses = true;
+        MigrationReport rep = new LiveMigration(steps, clock, f -> new StrategyChoice.Choice(new Streamed(), "asked for"),
+                true).run(request(false));
+        assertEquals("success", rep.result);
+        assertEquals("cold", rep.strategy);
+        assertTrue(rep.strategyReason.contains("bpf-prog"), rep.strategyReason);
+        assertTrue(rep.reason.startsWith("COLD MOVE (processes restarted)"), rep.reason);
+        assertEquals(3.05, rep.freezeSeconds, 1e-9, "downtime: stopped on the source until running on the destination");
+        assertEquals(List.of("preflight", "presync", "pageServer", "dump PAGE_SERVER", "resume", "coldMove"), steps.calls);
+        assertFalse(steps.calls.contains("cleanDestination"), "the pre-synced copy is what the cold move finishes");
+    }
 }

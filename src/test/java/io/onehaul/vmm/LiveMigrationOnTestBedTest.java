@@ -136,6 +136,27 @@ class LiveMigrationOnTestBedTest {
     }
 
     @Test
+    void where_the_operator_allows_it_a_container_criu_cannot_dump_moves_cold_and_the_vm_log_says_so() throws Exception {
+        TestVm vm = runningOnH1(true);
+        OnedMessages.userAttribute(vm.id(), "ONEHAUL_COLD_FALLBACK", "yes");
+        tb.execOk("h1", "lxc-attach -n " + vm.deployId() + " -- /bin/sh -c 'sleep 100000 &' 10</dev/null; sleep 0.5");
+        tb.execOk("h1", "echo written-before-the-move > " + vm.sysdir() + "/mapper/disk.0/root/note");
+        Tick before = advancing(tb, "h1", vm);
+
+        Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+
+        assertEquals("MIGRATE SUCCESS " + vm.id() + " -", out.reply(), out.allStderr());
+        TestVm moved = vm.onHost("h2", 100, 3);
+        assertEquals("RUNNING", lxcState(tb, "h2", vm.deployId()));
+        assertFalse(before.bootId().equals(advancing(tb, "h2", moved).bootId()), "a cold move restarts the processes");
+        assertEquals("written-before-the-move", tb.execOk("h2", "cat " + moved.sysdir() + "/mapper/disk.0/root/note")
+                .stdout().strip(), "the disk came along, flushed");
+        assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()), "exactly one copy runs");
+        assertTrue(out.allStderr().contains("COLD MOVE of " + vm.deployId() + ": CRIU cannot dump it"), out.allStderr());
+        assertTrue(out.allStderr().contains("migration success: cold h1 -> h2"), out.allStderr());
+    }
+
+    @Test
     void a_restore_that_fails_on_the_destination_resumes_the_frozen_source() throws Exception {
         TestVm vm = runningOnH1(true);
         Tick before = advancing(tb, "h1", vm);
