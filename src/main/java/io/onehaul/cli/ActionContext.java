@@ -11,6 +11,7 @@ import io.onehaul.transfer.DirectRsync;
 import io.onehaul.vmm.ContainerLifecycle;
 import io.onehaul.vmm.DriverSettings;
 import io.onehaul.vmm.MigrateAction;
+import io.onehaul.vmm.SettingsLayers;
 import java.io.PrintStream;
 
 /** What a driver action gets: its settings, a way to reach hosts, and oned's stdin. */
@@ -50,7 +51,7 @@ public final class ActionContext {
         java.nio.file.Path dir = java.nio.file.Files.isDirectory(java.nio.file.Path.of(logDir)) ? java.nio.file.Path.of(logDir) : null;
         return new MigrateAction(settings(), hosts(), guard(),
                 new DirectRsync(config.transferSsh(), config.transferRemoteRsync()),
-                config.transferSsh(), dir);
+                config.transferSsh(), dir).withSettingsLayers(SettingsLayers.fromOned(config, io.env()));
     }
 
     /** Tags every later log line with the VM id, so oned puts it in that VM's log. */

@@ -84,6 +84,14 @@ public final class OnedClient {
         return parsed("one.host.info", xml, HostXml::parse);
     }
 
+    /** {@code one.cluster.info}: the cluster's TEMPLATE as NAME → value (single values only). */
+    public java.util.Map<String, String> clusterTemplate(int id) {
+        String xml = rpc.callString("one.cluster.info", id);
+        return parsed("one.cluster.info", xml, s -> io.onehaul.opennebula.Xml.flatAttributes(
+                io.onehaul.opennebula.Xml.child(io.onehaul.opennebula.Xml.parseRoot(s, "CLUSTER", "one.cluster.info"),
+                        "TEMPLATE").orElse(null)));
+    }
+
     /** {@code one.hostpool.info}: every host, in oned's order (descending id in 7.5.80). */
     public List<HostXml> hostPoolInfo() {
         String xml = rpc.callString("one.hostpool.info");

@@ -50,6 +50,11 @@ public final class HostXml {
     }
 
     /** A {@code TEMPLATE/...} value (probe data or attributes set with one.host.update). */
+    /** The TEMPLATE's single-valued attributes, NAME → value. */
+    public java.util.Map<String, String> templateAttributes() {
+        return Xml.flatAttributes(Xml.child(host, "TEMPLATE").orElse(null));
+    }
+
     public String templateAttribute(String... path) {
         String[] full = new String[path.length + 1];
         full[0] = "TEMPLATE";

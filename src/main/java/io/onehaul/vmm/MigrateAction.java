@@ -35,6 +35,7 @@ public final class MigrateAction {
     private final FileTransfer transfer;
     private final String transferSsh;
     private final Path logDir;
+    private SettingsLayers layers = SettingsLayers.NONE;
 
     public MigrateAction(DriverSettings settings, HostShellFactory hosts, PlacementGuard guard, FileTransfer transfer,
                          String transferSsh, Path logDir) {
@@ -46,8 +47,15 @@ public final class MigrateAction {
         this.logDir = logDir;
     }
 
+    /** Where the destination host's and its cluster's settings come from (oned, in the driver). */
+    public MigrateAction withSettingsLayers(SettingsLayers l) {
+        this.layers = l;
+        return this;
+    }
+
     public MigrationReport migrate(MigrationRequest r) {
-        MigrationSettings chosen = MigrationSettingsResolver.resolve(settings.migration(), List.of(), r.vm());
+        MigrationSettings chosen = MigrationSettingsResolver.resolve(settings.migration(),
+                layers.forDestination(r.destinationHost()), r.vm());
         log.info("live migration of {} from {} to {} (strategies: {}, target freeze {} s)", r.container(), r.sourceHost(),
                 r.destinationHost(), chosen.auto() ? MigrationSettings.AUTO : String.join(",", chosen.strategies()),
                 chosen.targetFreezeSeconds());
