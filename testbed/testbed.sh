@@ -14,6 +14,9 @@
 #   testbed.sh exec HOST -- CMD...  run CMD in HOST's network and mount namespaces (no ssh)
 #   testbed.sh image-dir DIR        build the test container rootfs as a directory
 #   testbed.sh image-ext4 FILE [MB] ...or as a raw ext4 image (default 64 MiB)
+#   testbed.sh link HOST tbf MBIT   shape HOST's link to MBIT Mbit/s both ways (tbf; idempotent)
+#   testbed.sh link HOST clear      remove that shaping (idempotent)
+#   testbed.sh link HOST show       the qdiscs on both ends of HOST's link
 #
 # State dir: ${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}; after `up` it holds `env`.
 set -euo pipefail
@@ -412,8 +415,18 @@ anything_present() {
     || grep -qx "$HOSTS_BEGIN" /etc/hosts
 }
 
+# Lazy pages (post-copy) need CRIU's page pipe to grow to ~3.2 MiB, which root here may only do up to
+# fs.pipe-max-size (it lacks CAP_SYS_RESOURCE; shared notes). The hosts share this machine's kernel, so
+# the test bed raises it for all of them, as an operator does on each host. Never lowered.
+LAZY_PIPE_MAX=4194304
+raise_pipe_max() {
+  local cur; cur=$(cat /proc/sys/fs/pipe-max-size)
+  if [ "$cur" -lt "$LAZY_PIPE_MAX" ]; then sysctl -q -w fs.pipe-max-size="$LAZY_PIPE_MAX"; fi
+}
+
 do_up() {
   local n=$1 hosts=() h p t0=$EPOCHREALTIME
+  raise_pipe_max
   if healthy "$n"; then log "test bed with $n host(s) is up"; return 0; fi
   if anything_present; then log "tearing down an existing or broken test bed"; do_down; fi
 
@@ -546,8 +559,50 @@ do_image_ext4() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# link shaping (WAN-like bandwidth between hosts)
 
-usage() { sed -n '11,16p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# This kernel has no netem (no delay or loss), but tbf works. A host's link is one veth pair:
+# eth0 inside the host's netns (egress = what the host sends) and ${VETH_PREFIX}hN in the root
+# namespace (egress = what the host receives, from the bridge). Shaping both ends limits the host
+# both ways, whoever talks to it (other hosts and the front-end alike). `replace` makes it idempotent.
+LINK_LATENCY=400ms
+
+link_ends() { # HOST: dies unless both ends of HOST's link exist
+  local h=$1
+  [ -e "/run/netns/$(netns_of "$h")" ] || die "no such host: $h"
+  ip link show "${VETH_PREFIX}$h" >/dev/null 2>&1 || die "$h has no link ${VETH_PREFIX}$h"
+}
+
+do_link() {
+  local h=$1 what=$2 rate=${3:-} burst_kb netns
+  link_ends "$h"
+  netns="/run/netns/$(netns_of "$h")"
+  case "$what" in
+    tbf)
+      [[ "$rate" =~ ^[0-9]+$ ]] && [ "$rate" -ge 1 ] && [ "$rate" -le 100000 ] || die "RATE_MBIT must be 1..100000"
+      # 64 KiB of burst up to 100 Mbit/s (what the shared notes measured); beyond that tbf needs
+      # at least rate/HZ bytes of bucket, so it grows with the rate.
+      burst_kb=$(( rate <= 100 ? 64 : rate * 64 / 100 ))
+      tc qdisc replace dev "${VETH_PREFIX}$h" root tbf rate "${rate}mbit" burst "${burst_kb}kb" latency "$LINK_LATENCY"
+      nsenter --net="$netns" tc qdisc replace dev eth0 root tbf rate "${rate}mbit" burst "${burst_kb}kb" latency "$LINK_LATENCY"
+      log "$h: link shaped to ${rate} Mbit/s both ways (tbf burst ${burst_kb}kb latency $LINK_LATENCY)" ;;
+    clear)
+      # Deleting the root qdisc gives the device back its default; nothing to delete is fine.
+      if tc qdisc show dev "${VETH_PREFIX}$h" root | grep -q '^qdisc tbf '; then tc qdisc del dev "${VETH_PREFIX}$h" root; fi
+      if nsenter --net="$netns" tc qdisc show dev eth0 root | grep -q '^qdisc tbf '; then
+        nsenter --net="$netns" tc qdisc del dev eth0 root
+      fi
+      log "$h: link not shaped" ;;
+    show)
+      echo "$h receives (${VETH_PREFIX}$h egress): $(tc qdisc show dev "${VETH_PREFIX}$h" root | head -n 1)"
+      echo "$h sends (eth0 egress in $(netns_of "$h")): $(nsenter --net="$netns" tc qdisc show dev eth0 root | head -n 1)" ;;
+    *) usage ;;
+  esac
+}
+
+# ---------------------------------------------------------------------------------------------
+
+usage() { sed -n '11,19p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
 
@@ -584,6 +639,10 @@ case "$cmd" in
   image-ext4)
     [ $# -ge 1 ] && [ $# -le 2 ] || usage
     do_image_ext4 "$@" ;;
+  link)
+    need_root
+    case "${2:-}:$#" in tbf:3|clear:2|show:2) ;; *) usage ;; esac
+    do_link "$@" ;;
   _mntns-setup)   # internal, see make_host
     mntns_setup "$1" ;;
   *) usage ;;
