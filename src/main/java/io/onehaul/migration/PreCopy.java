@@ -21,11 +21,7 @@ public final class PreCopy implements MigrationStrategy {
 
     @Override
     public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
-        phases.run(Phase.PAGE_SERVER, () -> {
-            steps.startPageServer(r);
-            return null;
-        });
-        PreCopyLoop.run(r, steps, phases, rule);
+        PreCopyLoop.runAfterPageServer(r, steps, phases, rule);
     }
 
     @Override

@@ -8,6 +8,13 @@ package io.onehaul.migration;
 final class PreCopyLoop {
     private PreCopyLoop() {}
 
+    /** The destination's page server first (the rounds send their pages there), then the rounds. */
+    static int runAfterPageServer(MigrationRequest r, MigrationSteps steps, MigrationStrategy.Phases phases,
+                                  PreCopyStopRule rule) {
+        Streamed.startPageServer(r, steps, phases);
+        return run(r, steps, phases, rule);
+    }
+
     /** Runs the rounds; returns how many ran. Each round's figures go to the report's notes. */
     static int run(MigrationRequest r, MigrationSteps steps, MigrationStrategy.Phases phases, PreCopyStopRule rule) {
         long previous = -1;

@@ -16,6 +16,11 @@ public final class Streamed implements MigrationStrategy {
 
     @Override
     public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        startPageServer(r, steps, phases);
+    }
+
+    /** The destination's page server, a phase of its own (streamed, and the pre-dump rounds' target). */
+    static void startPageServer(MigrationRequest r, MigrationSteps steps, Phases phases) {
         phases.run(Phase.PAGE_SERVER, () -> {
             steps.startPageServer(r);
             return null;
