@@ -21,6 +21,8 @@ import java.util.Map;
  */
 public final class HeldDump {
     private static final Duration QUICK = Duration.ofSeconds(30);
+    /** A lazy dump whose peer went away is given 20 s (in 50 ms ticks) to end by itself before SIGKILL. */
+    static final int PAGE_SERVICE_END_TICKS = 400;
 
     private final LxcHost lxc;
     private final CriuOptions options;
@@ -109,9 +111,12 @@ public final class HeldDump {
      */
     public void endPageService() {
         String w = Shell.quote(work);
-        // "[c]riu": the pattern must not match the shell that runs this very command line
-        lxc.shell().run("[ -f " + w + "/dump.rc ] || pkill -KILL -f " + Shell.quote("[c]riu .*dump.* " + imagesDir())
-                + " 2>/dev/null; true", QUICK);
+        // Its peer gone, CRIU ends the page service by itself and resumes the tasks: give it that chance
+        // (a SIGKILL in the middle of it can leave them frozen). "[c]riu": the pattern must not match the
+        // shell that runs this very command line.
+        lxc.shell().run("i=0; while [ ! -f " + w + "/dump.rc ] && [ $i -lt " + PAGE_SERVICE_END_TICKS + " ]; do "
+                + "i=$((i+1)); sleep 0.05; done; [ -f " + w + "/dump.rc ] || pkill -KILL -f "
+                + Shell.quote("[c]riu .*dump.* " + imagesDir()) + " 2>/dev/null; true", Duration.ofSeconds(60));
     }
 
     /** True if a dump was started here (so a decision is owed). */

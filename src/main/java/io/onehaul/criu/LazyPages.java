@@ -66,11 +66,20 @@ public final class LazyPages {
         return dst.run("cat " + Shell.quote(workDir + "/lazy.status") + " 2>/dev/null", QUICK).stdout().strip();
     }
 
-    /** Waits until the status is final (or the timeout, then "" ) — one round trip that polls on the host. */
-    public static String await(HostShell dst, String workDir, Duration timeout) {
+    /**
+     * Waits until the status is final — one round trip that polls on the host. Pages may take long on a
+     * slow link, so what ends the wait early is a stall: no byte read by the daemon for {@code stall}.
+     * Returns the status, "stalled" or "" (the hard limit passed).
+     */
+    public static String await(HostShell dst, String workDir, Duration stall, Duration hardLimit) {
         String st = Shell.quote(workDir + "/lazy.status");
-        CommandResult r = dst.run("i=0; until [ -s " + st + " ]; do i=$((i+1)); [ $i -gt " + timeout.toMillis() / 20
-                + " ] && exit 0; sleep 0.02; done; cat " + st, timeout.plusSeconds(30));
+        String pr = Shell.quote(workDir + "/lazy.status.progress");
+        long tick = 200;
+        CommandResult r = dst.run("last=; still=0; i=0; until [ -s " + st + " ]; do p=$(cat " + pr + " 2>/dev/null); "
+                + "if [ \"$p\" = \"$last\" ]; then still=$((still+1)); else still=0; last=$p; fi; "
+                + "[ $still -gt " + stall.toMillis() / tick + " ] && { echo stalled; exit 0; }; i=$((i+1)); "
+                + "[ $i -gt " + hardLimit.toMillis() / tick + " ] && exit 0; sleep 0.2; done; cat " + st,
+                hardLimit.plusSeconds(60));
         return r.stdout().strip();
     }
 
@@ -135,7 +144,22 @@ public final class LazyPages {
                         $held{$n} = $fd if $fd >= 0;
                     }
                 }
+                my $tick = 0;
                 while (1) {
+                    # progress for the driver: the daemon reads pages and works (bytes read, CPU time); a
+                    # daemon waiting on a dead peer does neither
+                    if ($tick++ %% 25 == 0 && open(my $io, '<', "/proc/$pid/io")) {
+                        my ($rc) = map { /^rchar: (\\d+)/ ? $1 : () } <$io>; close $io;
+                        my $cpu = '';
+                        if (open(my $sf, '<', "/proc/$pid/stat")) {
+                            my $st = <$sf> // ''; close $sf;
+                            my @f = split(/ /, substr($st, rindex($st, ')') + 2));
+                            $cpu = ($f[11] // 0) + ($f[12] // 0);
+                        }
+                        if (defined $rc && open(my $p, '>', "$status.progress.tmp")) {
+                            print $p "$rc $cpu\\n"; close $p; rename("$status.progress.tmp", "$status.progress");
+                        }
+                    }
                     grab();
                     my $w = waitpid($pid, POSIX::WNOHANG());
                     if ($w == $pid) {

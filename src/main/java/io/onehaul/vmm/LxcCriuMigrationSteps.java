@@ -36,6 +36,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     /** Work folder inside the VM folder: travels with it, never confused with oned's checkpoint. */
     static final String WORK = ".migration";
     private static final Duration QUICK = Duration.ofSeconds(30);
+    /** Post-copy fails when the destination's daemon reads nothing for this long (its source is gone or stuck). */
+    static final Duration LAZY_STALL_LIMIT = Duration.ofSeconds(30);
 
     private final DriverSettings settings;
     private final LxcHost src;
@@ -213,12 +215,14 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
      */
     @Override
     public long awaitLazyPages(MigrationRequest r) {
-        long link = Math.max(features.linkBytesPerSecond(), 10L << 20);
-        Duration limit = Duration.ofSeconds(60 + 3 * Math.max(features.memoryBytes(), 1L << 30) / link);
-        String status = LazyPages.await(dst.shell(), destinationWork(r), limit);
+        // a slow link only makes it longer; what fails it is a stall (or a day-long transfer)
+        String status = LazyPages.await(dst.shell(), destinationWork(r), LAZY_STALL_LIMIT, settings.checkpointTimeout()
+                .multipliedBy(12));
         if (!status.equals("complete")) {
-            String why = status.isEmpty() ? "no page arrived for " + limit.toSeconds() + " s" : status.replaceFirst("^lost ", "");
-            if (status.isEmpty()) {
+            String why = status.equals("stalled") ? "no page arrived for " + LAZY_STALL_LIMIT.toSeconds() + " s"
+                    : status.isEmpty() ? "the pages were still arriving after the time limit"
+                    : status.replaceFirst("^lost ", "");
+            if (!status.startsWith("lost")) {
                 LazyPages.stop(dst.shell(), destinationImages(r), destinationWork(r));
             }
             log.error("POST-COPY FAILED on {}: {}", r.destinationHost(), why);
@@ -315,6 +319,10 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             log.info("dump aborted on {} (CRIU exit {}): the source goes on", r.sourceHost(), rc);
             clearCriuNetworkLock(r);
             held.remove();
+        }
+        if (src.state(r.container()) == ContainerState.FROZEN) {
+            // a CRIU that died while holding can leave the freezer frozen
+            src.shell().run("lxc-unfreeze -P " + Shell.quote(src.lxcPath()) + " -n " + Shell.quote(r.container()), QUICK);
         }
         boolean running = src.state(r.container()) == ContainerState.RUNNING;
         if (!running) {
