@@ -39,16 +39,15 @@ public final class SshTunnel {
         String log = pidFile + ".log";
         String ssh = sshCommand + " -N -o ExitOnForwardFailure=yes " + (toDestination ? "-L " : "-R ") + spec + " "
                 + Shell.quote(destinationHost);
-        // For -R the listener is on the destination: ssh reports a refused forward itself (ExitOnForwardFailure);
-        // "ssh -O check"-style probing is not needed, the remote side is checked by its user (the lazy daemon).
+        // Ready: -L listens here; for -R the listener is on the destination, and ssh -v says "remote forward
+        // success" once the server granted it (a refused one ends ssh: ExitOnForwardFailure).
         String ready = toDestination
                 ? "ss -ltnH 'sport = :" + port + "' | grep -q ."
-                : "grep -q 'Allocated port\\|remote forward success' " + Shell.quote(log) + " 2>/dev/null || sleep 0.3";
+                : "grep -q 'remote forward success' " + Shell.quote(log) + " 2>/dev/null";
         String cmd = "rm -f " + Shell.quote(log) + "; setsid " + ssh + " -v </dev/null >" + Shell.quote(log) + " 2>&1 & "
                 + "echo $! > " + Shell.quote(pidFile) + "; p=$!; i=0; "
                 + "while kill -0 $p 2>/dev/null; do "
-                + "if " + (toDestination ? ready : "grep -q 'Remote connections from\\|forwarding_success\\|All remote forwarding requests processed' "
-                        + Shell.quote(log) + " 2>/dev/null") + "; then exit 0; fi; "
+                + "if " + ready + "; then exit 0; fi; "
                 + "i=$((i+1)); [ $i -gt " + READY_TIMEOUT.toMillis() / 20 + " ] && break; sleep 0.02; done; "
                 + "kill $p 2>/dev/null; grep -v '^debug' " + Shell.quote(log) + " | tail -n 3 >&2; exit 1";
         CommandResult r = source.run(cmd, READY_TIMEOUT.plusSeconds(10));
