@@ -21,6 +21,7 @@ public final class Hybrid implements MigrationStrategy {
     @Override
     public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
         PreCopyLoop.runAfterPageServer(r, steps, phases, rule);
+        PostCopy.prepare(r, steps, phases);
     }
 
     @Override

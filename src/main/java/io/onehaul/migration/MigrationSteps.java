@@ -34,6 +34,15 @@ public interface MigrationSteps {
     }
 
     /**
+     * Post-copy, before the freeze: everything the lazy restore needs that does not depend on the dump (the
+     * path from the destination to the source's page service, the restore options), so the freeze holds
+     * only the dump, the final copy and the restore.
+     */
+    default void prepareLazyPages(MigrationRequest r) {
+        throw new UnsupportedOperationException("lazy pages are not available on these hosts");
+    }
+
+    /**
      * Checkpoints the container, its pages going by {@code transport}, and keeps its processes frozen on
      * the source until {@link #commitSource} or {@link #resumeSource}. Returns the source host's clock
      * when the dump started.

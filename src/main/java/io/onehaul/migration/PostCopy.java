@@ -18,8 +18,21 @@ public final class PostCopy implements MigrationStrategy {
     }
 
     @Override
+    public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        prepare(r, steps, phases);
+    }
+
+    @Override
     public Freeze freeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
         return restoreLazily(r, steps, phases);
+    }
+
+    /** The tunnel to the source's page service and the restore options, while the container still runs. */
+    static void prepare(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        phases.run(Phase.LAZY_SETUP, () -> {
+            steps.prepareLazyPages(r);
+            return null;
+        });
     }
 
     @Override

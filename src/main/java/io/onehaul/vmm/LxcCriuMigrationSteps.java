@@ -52,9 +52,13 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private double clockOffset;
     private HostFeatures features = HostFeatures.BASIC;
     private MemoryTransport transport = MemoryTransport.LOCAL_IMAGES;
-    /** The port of the page server (streamed: on the destination; post-copy: on the source), and its tunnel. */
+    /** The port of the destination's page server (streamed, pre-dump rounds), and its tunnel. */
     private int pagePort;
     private SshTunnel tunnel;
+    /** Post-copy: the port of the source's page service, the tunnel to it, and the lazy restore options. */
+    private int lazyPort;
+    private SshTunnel lazyTunnel;
+    private String lazyRestoreConfig;
 
     public LxcCriuMigrationSteps(DriverSettings settings, HostShell source, HostShell destination, FileTransfer transfer,
                                  String transferSsh) {
@@ -120,6 +124,24 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         criu.writeRestoreConfig(restoreConfig);
     }
 
+    /**
+     * Before the freeze: the destination's 127.0.0.1:port is made to reach the source's, where the lazy dump
+     * will serve its pages, and the lazy restore options are written (an SSH connection and two files that
+     * used to sit inside the freeze).
+     */
+    @Override
+    public void prepareLazyPages(MigrationRequest r) {
+        if (destinationDisks == null) {
+            defineOnDestination(r);
+        }
+        lazyPort = PageServer.freePort(src.shell(), dst.shell());
+        lazyTunnel = SshTunnel.open(src.shell(), transferSsh, r.destinationHost(), lazyPort, false,
+                "/tmp/onehaul-lazy-tunnel-" + r.container() + ".pid");
+        lazyRestoreConfig = restoreConfig + ".lazy";
+        dst.shell().check("writing the lazy restore options", "{ cat " + Shell.quote(restoreConfig)
+                + "; echo lazy-pages; } > " + Shell.quote(lazyRestoreConfig), QUICK);
+    }
+
     @Override
     public Instant dumpAndHold(MigrationRequest r, MemoryTransport how) {
         try {
@@ -136,11 +158,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             case LOCAL_IMAGES -> held.start(r.container(), settings.checkpointTimeout());
             case PAGE_SERVER -> held.start(r.container(), settings.checkpointTimeout(),
                     List.of("page-server", "address 127.0.0.1", "port " + pagePort), 0);
-            case LAZY -> {
-                pagePort = PageServer.freePort(src.shell(), dst.shell());
-                yield held.start(r.container(), settings.checkpointTimeout(),
-                        List.of("lazy-pages", "address 127.0.0.1", "port " + pagePort), pagePort);
-            }
+            case LAZY -> held.start(r.container(), settings.checkpointTimeout(),
+                    List.of("lazy-pages", "address 127.0.0.1", "port " + lazyPort), lazyPort);
         };
     }
 
@@ -184,14 +203,10 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         String images = destinationImages(r);
         String config = restoreConfig;
         if (how == MemoryTransport.LAZY) {
-            // the destination's 127.0.0.1:port reaches the source's lazy page server
-            tunnel = SshTunnel.open(src.shell(), transferSsh, r.destinationHost(), pagePort, false,
-                    "/tmp/onehaul-tunnel-" + r.container() + ".pid");
-            LazyPages.start(dst.shell(), settings.criu(), images, destinationWork(r), pagePort,
+            // the daemon reads the images the final copy brought, so it starts here (prepared before the freeze)
+            LazyPages.start(dst.shell(), settings.criu(), images, destinationWork(r), lazyPort,
                     "lxc-stop -k -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()));
-            config = restoreConfig + ".lazy";
-            dst.shell().check("writing the lazy restore options", "{ cat " + Shell.quote(restoreConfig)
-                    + "; echo lazy-pages; } > " + Shell.quote(config), QUICK);
+            config = lazyRestoreConfig;
         }
         CommandResult res = dst.shell().run(LxcHost.mountCommand(destinationDisks) + " && "
                 + criu.restoreCommand(r.container(), images, config) + "; rc=$?; date +%s.%N; "
@@ -303,6 +318,10 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         if (tunnel != null) {
             tunnel.close();
             tunnel = null;
+        }
+        if (lazyTunnel != null) {
+            lazyTunnel.close();
+            lazyTunnel = null;
         }
     }
 

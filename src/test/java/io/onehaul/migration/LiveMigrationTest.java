@@ -64,6 +64,7 @@ class LiveMigrationTest {
             return rounds.get(round - 1);
         }
         @Override public void startPageServer(MigrationRequest r) { step("pageServer"); }
+        @Override public void prepareLazyPages(MigrationRequest r) { step("prepareLazy"); }
         /** The dump fails the way CRIU refuses a container it cannot checkpoint. */
         boolean criuRefuses;
 

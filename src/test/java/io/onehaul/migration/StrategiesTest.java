@@ -54,8 +54,8 @@ class StrategiesTest {
     void post_copy_restores_lazily_and_releases_the_source_only_after_the_last_page() {
         FakeSteps steps = new FakeSteps();
         MigrationReport rep = run(steps, new PostCopy());
-        assertEquals(List.of("preflight", "presync", "dump LAZY", "finalSync", "restore LAZY", "awaitLazyPages", "commit"),
-                steps.calls);
+        assertEquals(List.of("preflight", "presync", "prepareLazy", "dump LAZY", "finalSync", "restore LAZY",
+                "awaitLazyPages", "commit"), steps.calls, "the path to the page service is made before the freeze");
         assertEquals(0.80, rep.freezeSeconds, 1e-9, "the freeze ends when the destination runs, not at the last page");
         assertTrue(rep.toJson().contains("\"phase\":\"lazy_pages\""));
     }
@@ -102,8 +102,8 @@ class StrategiesTest {
         FakeSteps steps = new FakeSteps();
         steps.rounds = List.of(1024 * MIB, 900 * MIB);
         run(steps, new Hybrid(new PreCopyStopRule(2.0, 100 * MIB)));
-        assertEquals(List.of("preflight", "presync", "pageServer", "preDump 1", "preDump 2", "dump LAZY", "finalSync",
-                "restore LAZY", "awaitLazyPages", "commit"), steps.calls);
+        assertEquals(List.of("preflight", "presync", "pageServer", "preDump 1", "preDump 2", "prepareLazy", "dump LAZY",
+                "finalSync", "restore LAZY", "awaitLazyPages", "commit"), steps.calls);
     }
 
     @Test
