@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Migration strategies benchmark (issue 8): strategies x memory x workload x link, median of RUNS.
 #
-#   bash bench/strategies.sh [--strategies LIST] [--workloads LIST] [--links LIST] [--dirty PCT] [RUNS] [MEMORY_MIB...]
+#   bash bench/strategies.sh [--strategies LIST] [--workloads LIST] [--links LIST] [--dirty PCT]
+#                            [--image MIB] [--disk-mib N] [RUNS] [MEMORY_MIB...]
 #
 #   RUNS          default 3                     MEMORY_MIB   default 64 256 1024 (touched by /writer)
 #   --strategies  default "stop-and-copy streamed post-copy" (comma or space separated; any name
@@ -11,6 +12,9 @@
 #   --dirty PCT   the writer's dirty share, default 5
 #   --links       default "loopback tbf100": the test bed unshaped, or `testbed.sh link hN tbf N`
 #                 on h1 and h2 (tbfN = N Mbit/s both ways; cleared again at the end, also on abort)
+#   --image MIB   the rootfs image's size, default 1024 (it always holds 900 MiB of data)
+#   --disk-mib N  the writer also rewrites a 256 KiB block of an N MiB file on the rootfs every
+#                 100 ms and verifies the whole file (disk errors count as errors), default 0 (off)
 #
 # Per (link, memory, workload, run) one container (1 GiB ext4 rootfs image holding 900 MiB of data,
 # as bench/migration.sh builds it; VM ids 800-899) runs /writer. Then:
@@ -42,6 +46,7 @@ usage() { sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 words() { echo "$*" | tr ',' ' ' | xargs; }
 
 STRATEGIES="stop-and-copy streamed post-copy"; WORKLOADS="idle writer"; LINKS="loopback tbf100"; DIRTY=5
+IMAGE_MIB=1024; DISK_MIB=0
 POS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,6 +58,10 @@ while [ $# -gt 0 ]; do
     --links=*) LINKS=$(words "${1#*=}"); shift ;;
     --dirty) [ $# -ge 2 ] || usage; DIRTY=$2; shift 2 ;;
     --dirty=*) DIRTY=${1#*=}; shift ;;
+    --image) [ $# -ge 2 ] || usage; IMAGE_MIB=$2; shift 2 ;;
+    --image=*) IMAGE_MIB=${1#*=}; shift ;;
+    --disk-mib) [ $# -ge 2 ] || usage; DISK_MIB=$2; shift 2 ;;
+    --disk-mib=*) DISK_MIB=${1#*=}; shift ;;
     -h|--help) usage ;;
     -*) usage ;;
     *) POS+=("$1"); shift ;;
@@ -63,6 +72,8 @@ SIZES=("${POS[@]:1}"); [ ${#SIZES[@]} -gt 0 ] || SIZES=(64 256 1024)
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number"
 for m in "${SIZES[@]}"; do [[ "$m" =~ ^[1-9][0-9]*$ ]] && [ "$m" -le 4096 ] || die "MEMORY_MIB must be 1..4096: $m"; done
 [[ "$DIRTY" =~ ^[0-9]+$ ]] && [ "$DIRTY" -ge 1 ] && [ "$DIRTY" -le 100 ] || die "--dirty must be 1..100"
+[[ "$IMAGE_MIB" =~ ^[0-9]+$ ]] && [ "$IMAGE_MIB" -ge 1024 ] && [ "$IMAGE_MIB" -le 16384 ] || die "--image must be 1024..16384 (MiB)"
+[[ "$DISK_MIB" =~ ^[0-9]+$ ]] && [ "$DISK_MIB" -le 256 ] || die "--disk-mib must be 0..256"
 for s in $STRATEGIES; do [[ "$s" =~ ^[a-z0-9-]+$ ]] || die "bad strategy name: $s"; done
 for w in $WORKLOADS; do case "$w" in idle|writer) ;; *) die "workloads are idle and writer, not $w" ;; esac; done
 for l in $LINKS; do [[ "$l" =~ ^(loopback|tbf[1-9][0-9]*)$ ]] || die "links are loopback and tbfN (N Mbit/s), not $l"; done
@@ -90,18 +101,18 @@ for h in h1 h2; do $TB exec $h -- true 2>/dev/null || die "test bed host $h is n
 . bench/lib/strategies-lib.sh
 JAR_INFO="jar $(date -u -r target/onehaul.jar +%Y-%m-%dT%H:%MZ), HEAD $(git rev-parse --short HEAD 2>/dev/null || echo ?)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src has uncommitted changes)')"
 fe_install      # copies target/onehaul.jar: later rebuilds do not change this run
-export REPO FE VMM TMR ONEHAUL_CONF
+export REPO FE VMM TMR ONEHAUL_CONF DISK_MIB
 export BENCH_NIC_BY_VMID=yes     # each bench VM its own NIC address and MAC (bench/lib/vmxml-extra.sh)
 mkdir -p "$FE/logs"
 
 trap 'bench_cleanup' EXIT
 trap 'exit 130' INT TERM
 
-echo "building the workload image (1 GiB ext4, 900 MiB data, /writer)" >&2
-IMG=$FE/rootfs-1g.ext4
+echo "building the workload image ($IMAGE_MIB MiB ext4, 900 MiB data, /writer)" >&2
+IMG=$FE/rootfs-${IMAGE_MIB}m.ext4
 gcc -O2 -static -o "$FE/memhog" bench/src/memhog.c || die "memhog does not build"
 gcc -O2 -static -pthread -o "$FE/writer" bench/src/writer.c 2>/dev/null || die "writer does not build"
-$TB image-ext4 "$IMG" 1024 >/dev/null || die "image-ext4 failed"
+$TB image-ext4 "$IMG" "$IMAGE_MIB" >/dev/null || die "image-ext4 failed"
 mkdir -p "$FE/mnt"; mount -o loop "$IMG" "$FE/mnt" || die "cannot mount $IMG"
 cp "$FE/writer" "$FE/mnt/writer" && head -c 900M /dev/urandom > "$FE/mnt/data.bin"; rc=$?
 umount "$FE/mnt"; [ $rc -eq 0 ] || die "cannot fill $IMG"
@@ -143,7 +154,7 @@ for link in $LINKS; do
           if [ "$LIVE_OK" = yes ]; then
             AF[$key]+="$LIVE_FREEZE "; AG[$key]+="$LIVE_GAP "; AT[$key]+="$LIVE_TOTAL "; AB[$key]+="$LIVE_BYTES "
             AE[$key]=$(( ${AE[$key]:-0} + LIVE_ERRORS )); AOK[$key]=$(( ${AOK[$key]:-0} + 1 ))
-            note "$link ${mem}MiB $wl run $run $strat: freeze $LIVE_FREEZE s, gap $LIVE_GAP s, total $LIVE_TOTAL s, $LIVE_BYTES bytes, errors $LIVE_ERRORS ($LIVE_FROM->$LIVE_TO)"
+            note "$link ${mem}MiB $wl run $run $strat: freeze $LIVE_FREEZE s, gap $LIVE_GAP s, total $LIVE_TOTAL s, $LIVE_BYTES bytes, errors $LIVE_ERRORS ($LIVE_FROM->$LIVE_TO); phases: $LIVE_PHASES"
           else
             note "$link ${mem}MiB $wl run $run $strat: FAILED ($LIVE_FROM->$LIVE_TO): $LIVE_REASON"
           fi
@@ -158,7 +169,7 @@ for link in $LINKS; do
         fi
         if [ -n "$where" ] && raw_move "$vmid" "$where" "$(other "$where")" "$mem"; then
           RB[$mkey]+="$RAW_S "; where=$(other "$where")
-          note "$link ${mem}MiB $wl run $run raw: $RAW_S s"
+          note "$link ${mem}MiB $wl run $run raw: $RAW_S s ($RAW_PHASES)"
         else
           note "$link ${mem}MiB $wl run $run raw: FAILED: ${LAST_ERR:-no container}"
           where=$(running_on "$vmid")
@@ -196,7 +207,8 @@ mkdir -p bench/results
 
 out=$(
   echo "Migration strategies on the test bed (h1 <-> h2), $(date -u +%Y-%m-%dT%H:%MZ), median of $RUNS run(s), seconds"
-  echo "rootfs: 1 GiB ext4 image (900 MiB data); workload: /writer MIB PCT (idle = 0 %, writer = $DIRTY % of pages rewritten every 100 ms, every page verified every 100 ms)"
+  echo "rootfs: $IMAGE_MIB MiB ext4 image (900 MiB data) on the hosts' XFS datastores; workload: /writer MIB PCT (idle = 0 %, writer = $DIRTY % of pages rewritten every 100 ms, every page verified every 100 ms)"
+  if [ "$DISK_MIB" -gt 0 ]; then echo "disk writer: every 100 ms a 256 KiB block of a $DISK_MIB MiB file on the rootfs rewritten (cycling), the whole file verified (errors include its blocks)"; fi
   echo "links: loopback = test bed unshaped; tbfN = testbed.sh link h1/h2 tbf N (N Mbit/s both ways, burst 64kb)"
   echo "$JAR_INFO; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo

@@ -16,7 +16,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(lxc lxc-templates busybox-static openssh-server openssh-client rsync iptables iproute2
       bridge-utils e2fsprogs util-linux procps maven openjdk-17-jdk-headless python3
-      gcc libc6-dev)   # static test workloads (bench/src/*.c); perl-base (the post-copy guard) is essential
+      gcc libc6-dev   # static test workloads (bench/src/*.c); perl-base (host helpers) is essential
+      xfsprogs)       # the hosts' datastores are XFS with reflinks (testbed.sh)
 
 need_install=()
 for p in "${PKGS[@]}"; do

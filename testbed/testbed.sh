@@ -19,10 +19,16 @@
 #   testbed.sh link HOST show       the qdiscs on both ends of HOST's link
 #
 # State dir: ${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}; after `up` it holds `env`.
+# Datastores: ${ONEHAUL_TESTBED_DATASTORE_FS:-xfs}: each host's /var/lib/one/datastores is an XFS
+# file system of its own (a sparse image in the state dir, reflinks on, as OpenNebula hosts on
+# RHEL-like systems have by default), so a migration can snapshot disk images; `dir` = a plain folder.
 set -euo pipefail
 
 STATE=${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}
 SELF=$(readlink -f "$0")
+DATASTORE_FS=${ONEHAUL_TESTBED_DATASTORE_FS:-xfs}
+DATASTORE_IMAGE_SIZE=64G        # sparse: only what the datastores hold takes disk space
+case "$DATASTORE_FS" in xfs|dir) ;; *) echo "testbed: ONEHAUL_TESTBED_DATASTORE_FS must be xfs or dir" >&2; exit 2 ;; esac
 
 # Names and addresses are fixed (not derived from STATE): only one test bed can exist per machine.
 FE_BRIDGE=ohtb0                 # root-namespace bridge: the "front-end" side of the host network
@@ -272,6 +278,10 @@ mntns_setup() {
   # The new namespace inherited a copy of $STATE/ns, which holds the other hosts' namespace
   # files; detach it so that this namespace does not pin theirs.
   umount -l "$STATE/ns"
+  # The datastores' file system is mounted in this namespace only: it goes away with it (`down`).
+  if [ -f "$(hostdir "$h")/datastores.xfs" ]; then
+    mount -o loop,discard "$(hostdir "$h")/datastores.xfs" "$(hostdir "$h")/fs/var/lib/one/datastores"
+  fi
   for p in "${HOST_PATHS[@]}"; do
     mount --bind "$(hostdir "$h")/fs$p" "$p"
   done
@@ -314,6 +324,12 @@ make_host() {
   cp "$STATE/keys/host-to-host.pub" "$hd/fs/root/.ssh/id_ed25519.pub"
   chmod 600 "$hd/fs/root/.ssh/id_ed25519"
   cat "$STATE/keys/frontend.pub" "$STATE/keys/host-to-host.pub" > "$hd/authorized_keys"
+
+  echo "$DATASTORE_FS" > "$hd/datastore-fs"
+  if [ "$DATASTORE_FS" = xfs ]; then
+    truncate -s "$DATASTORE_IMAGE_SIZE" "$hd/datastores.xfs"
+    mkfs.xfs -q -m reflink=1 "$hd/datastores.xfs"
+  fi
 
   # Mount namespace, kept alive by a bind mount on $STATE/ns/hN (which must be on a private mount).
   touch "$(mntns_of "$h")"
@@ -404,6 +420,7 @@ healthy() {
   for h in $hosts; do
     [ -e "/run/netns/$(netns_of "$h")" ] || return 1
     mountpoint -q "$(mntns_of "$h")" || return 1
+    [ "$(cat "$(hostdir "$h")/datastore-fs" 2>/dev/null)" = "$DATASTORE_FS" ] || return 1
     [ -n "$(sshd_pid "$h")" ] || return 1
     # shellcheck disable=SC2046
     ssh $(ssh_opts) "root@$h" true </dev/null >/dev/null 2>&1 || return 1

@@ -108,7 +108,7 @@ deploy_workload() { # vmid host mem pct: deploy the container with lxc_live and 
         "/var/lib/one/vms/$vmid/deployment.0" "$h" > "$FE/logs/deploy-$vmid.log" 2>&1; then
     LAST_ERR="lxc_live deploy: $(grep -v '^\s*$' "$FE/logs/deploy-$vmid.log" | tail -n 1 | cut -c1-300)"; return 1
   fi
-  on_t 30 "$h" "lxc-attach -n one-$vmid -- /bin/sh -c 'setsid /writer $mem $pct </dev/null >/dev/null 2>&1 &'" \
+  on_t 30 "$h" "lxc-attach -n one-$vmid -- /bin/sh -c 'WRITER_DISK_MIB=${DISK_MIB:-0} setsid /writer $mem $pct </dev/null >/dev/null 2>&1 &'" \
     || { LAST_ERR="lxc-attach (starting /writer) failed"; return 1; }
   deadline=$(( $(date +%s) + 40 + mem / 8 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -152,7 +152,7 @@ live_run() { # vmid src dst strategy mem
   local vmid=$1 src=$2 dst=$3 strat=$4 mem=$5 log n0 rc e0 r0 before t_end line after tmo
   local r_result="" r_strategy="" r_freeze="" r_total="" r_bytes="" r_reason="" r_sreason=""
   LIVE_OK=no; LIVE_FROM=$src; LIVE_TO=$dst; LIVE_WHERE=$src; LIVE_REASON=""
-  LIVE_FREEZE=""; LIVE_GAP=""; LIVE_TOTAL=""; LIVE_BYTES=""; LIVE_ERRORS=0
+  LIVE_FREEZE=""; LIVE_GAP=""; LIVE_TOTAL=""; LIVE_BYTES=""; LIVE_ERRORS=0; LIVE_PHASES=""
   warm_up "$mem"
   reset_gap "$vmid" "$src"
   before=$(stat_of "$vmid" "$src"); e0=$(field errors "$before"); r0=$(field rounds "$before")
@@ -164,7 +164,8 @@ live_run() { # vmid src dst strategy mem
   t_end=$(now)
   if [ "$(report_count)" -gt "$n0" ]; then
     line=$(last_report)
-    { IFS=$'\t' read -r r_result r_strategy r_freeze r_total r_bytes; IFS= read -r r_reason; IFS= read -r r_sreason; } < <(
+    { IFS=$'\t' read -r r_result r_strategy r_freeze r_total r_bytes; IFS= read -r r_reason; IFS= read -r r_sreason;
+      IFS= read -r LIVE_PHASES; } < <(
       python3 -c '
 import json, sys
 r = json.loads(sys.argv[1])
@@ -172,7 +173,8 @@ f = r.get("freezeSeconds")
 print("\t".join([str(r.get("result", "")), str(r.get("strategy", "")), "%.3f" % f if f is not None else "-",
                  "%.3f" % r.get("totalSeconds", 0), str(sum((p.get("bytes") or 0) for p in r.get("phases", [])))]))
 print(" ".join(str(r.get("reason") or "").split()))
-print(" ".join(str(r.get("strategyReason") or "").split()))' "$line")
+print(" ".join(str(r.get("strategyReason") or "").split()))
+print(" ".join("%s %.2f" % (p["phase"], p["ms"] / 1000) for p in r.get("phases", [])))' "$line")
   fi
   if [ $rc -ne 0 ]; then
     if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then LIVE_REASON="timed out after $tmo s"; kill_vm_leftovers "$vmid"
@@ -210,14 +212,15 @@ criu_error() { # host logfile: CRIU's fatal line (not the harmless RLIMIT_NOFILE
 # host) so that they cross the link. Sets RAW_S or LAST_ERR.
 raw_move() { # vmid src dst mem
   local vmid=$1 src=$2 dst=$3 S img out t0 t1 T err=$FE/logs/raw-$1.err
-  S=$(sysdir "$vmid"); img=/var/tmp/one/raw-$vmid; T=$(move_timeout "$4"); LAST_ERR=""; RAW_S=""
+  S=$(sysdir "$vmid"); img=/var/tmp/one/raw-$vmid; T=$(move_timeout "$4"); LAST_ERR=""; RAW_S=""; RAW_PHASES=""
   clean_host "$vmid" "$dst"
   on_t "$T" "$src" "rsync -aS --inplace --exclude=/mapper $S/ $dst:$S/ && scp -q /var/lib/lxc/one-$vmid/config $dst:$img.config" 2>"$err" \
     || { LAST_ERR="pre-copy to $dst failed: $(last_line "$err")"; return 1; }
   on_t 30 "$dst" "mkdir -p /var/lib/lxc/one-$vmid $S/mapper/disk.0 && cp $img.config /var/lib/lxc/one-$vmid/config" 2>"$err" \
     || { LAST_ERR="defining the container on $dst failed: $(last_line "$err")"; return 1; }
   out=$(on_t "$T" "$src" "date +%s.%N; env $TB_CRIU_ENV lxc-checkpoint -n one-$vmid -s -D $img </dev/null >/dev/null 2>&1 \
-      && sync && rsync -aS --inplace --exclude=/mapper --exclude=/checkpoint $S/ $dst:$S/ && rsync -a $img/ $dst:$img/ && echo copied" 2>"$err")
+      && date +%s.%N && sync && rsync -aS --inplace --exclude=/mapper --exclude=/checkpoint $S/ $dst:$S/ && rsync -a $img/ $dst:$img/ \
+      && date +%s.%N && echo copied" 2>"$err")
   t0=$(head -n 1 <<< "$out")
   if [ "$(tail -n 1 <<< "$out")" != copied ]; then
     LAST_ERR="dump or copy on $src failed: $(criu_error "$src" "$img/dump.log") $(last_line "$err")"; return 1
@@ -227,6 +230,7 @@ raw_move() { # vmid src dst mem
     LAST_ERR="restore on $dst failed: $(criu_error "$dst" "$img/restore.log") $(last_line "$err")"; return 1
   fi
   RAW_S=$(sub "$t0" "$t1")
+  RAW_PHASES="dump $(sub "$t0" "$(sed -n 2p <<< "$out")") copy $(sub "$(sed -n 2p <<< "$out")" "$(sed -n 3p <<< "$out")") mount+restore $(sub "$(sed -n 3p <<< "$out")" "$t1")"
   on_t 90 "$src" "umount $S/mapper/disk.0; rm -rf /var/lib/lxc/one-$vmid $S $img $img.config" >/dev/null 2>&1
   return 0
 }

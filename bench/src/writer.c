@@ -26,6 +26,12 @@
  * one page, SIGUSR2 puts one page back to its previous version, SIGWINCH puts one page and its
  * version entry back one step (only the version sum can see that): self-tests of the checker, errors
  * must then grow; SIGTERM/SIGINT exit.
+ *   D (only with WRITER_DISK_MIB=N > 0) every 100 ms: rewrites the next 256 KiB block of an N MiB file
+ *     (WRITER_DISK_FILE, default /disk-writer.dat, on the container's root disk) with a pattern of the
+ *     block's index and version (pwrite, no sync: a migration must carry what sits in the page cache
+ *     too), cycling through the file, then reads the whole file back and checks every block against
+ *     the version in memory. A block that a migration lost or brought back older adds 1 to the error
+ *     counter. So the disk's delta since the pre-sync stays at most N MiB whatever the image's size.
  * Environment: WRITER_STAT overrides the status file path (for a test outside a container).
  * Like memhog, closes inherited fds 3..1023 itself (lxc-attach leaks the host's /dev/null, which CRIU
  * cannot dump); start it with setsid from lxc-attach, std fds on /dev/null. */
@@ -225,6 +231,45 @@ static void *dirtier(void *arg) {
     return NULL;
 }
 
+#define DISK_BLOCK (256u * 1024u)
+static const char *disk_path = "/disk-writer.dat";
+static size_t disk_blocks;
+static uint32_t *disk_ver;
+
+static void disk_fill(uint64_t *buf, size_t block, uint32_t v) {
+    uint64_t b = page_base(block, v) ^ 0x6469736bull;   /* "disk" */
+    for (unsigned j = 0; j < DISK_BLOCK / 8; j++) buf[j] = expected(b, j);
+}
+
+/* D: rewrite one block of the disk file per round, then verify the whole file against disk_ver. */
+static void *disk_writer(void *arg) {
+    (void)arg;
+    uint64_t *buf = malloc(DISK_BLOCK), *want = malloc(DISK_BLOCK);
+    int fd = open(disk_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (!buf || !want || fd < 0) { atomic_fetch_add(&errors, 1); return NULL; }
+    for (size_t k = 0; k < disk_blocks; k++) {
+        disk_fill(buf, k, 0);
+        if (pwrite(fd, buf, DISK_BLOCK, (off_t)(k * DISK_BLOCK)) != (ssize_t)DISK_BLOCK) atomic_fetch_add(&errors, 1);
+    }
+    uint64_t due = now_ns(CLOCK_MONOTONIC);
+    for (size_t next = 0; !atomic_load(&stop); next = (next + 1) % disk_blocks) {
+        disk_fill(buf, next, ++disk_ver[next]);
+        if (pwrite(fd, buf, DISK_BLOCK, (off_t)(next * DISK_BLOCK)) != (ssize_t)DISK_BLOCK) atomic_fetch_add(&errors, 1);
+        unsigned long long bad = 0;
+        for (size_t k = 0; k < disk_blocks; k++) {
+            disk_fill(want, k, disk_ver[k]);
+            if (pread(fd, buf, DISK_BLOCK, (off_t)(k * DISK_BLOCK)) != (ssize_t)DISK_BLOCK
+                || memcmp(buf, want, DISK_BLOCK) != 0) bad++;
+        }
+        if (bad) atomic_fetch_add(&errors, bad);
+        due += ROUND_NS;
+        uint64_t now = now_ns(CLOCK_MONOTONIC);
+        if (due < now) due = now;
+        sleep_until(due, ROUND_NS);
+    }
+    return NULL;
+}
+
 static void on_signal(int s) {
     if (s == SIGHUP) atomic_store(&reset_gap, 1);
     else if (s == SIGUSR1) atomic_store(&corrupt_zero, 1);
@@ -243,6 +288,9 @@ int main(int argc, char **argv) {
     percent = (unsigned)strtoul(argv[2], NULL, 10);
     full_check = argc > 3 && strcmp(argv[3], "full") == 0;
     if (getenv("WRITER_STAT") && *getenv("WRITER_STAT")) stat_path = getenv("WRITER_STAT");
+    if (getenv("WRITER_DISK_FILE") && *getenv("WRITER_DISK_FILE")) disk_path = getenv("WRITER_DISK_FILE");
+    disk_blocks = getenv("WRITER_DISK_MIB") ? strtoul(getenv("WRITER_DISK_MIB"), NULL, 10) * (1u << 20) / DISK_BLOCK : 0;
+    disk_ver = calloc(disk_blocks + 1, sizeof *disk_ver);
     if (mib == 0 || percent > 100) {
         fprintf(stderr, "writer: MIB must be > 0 and PERCENT 0..100\n");
         return 2;
@@ -264,17 +312,19 @@ int main(int argc, char **argv) {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &old);
-    pthread_t a, b, c;
+    pthread_t a, b, c, d;
     if (pthread_create(&a, NULL, heartbeat, NULL) || pthread_create(&c, NULL, status_writer, NULL)) return 1;
 
     for (size_t i = 0; i < npages; i++) fill_page(i, 0);
     atomic_store(&armed_at_ns, now_ns(CLOCK_REALTIME) + ARM_AFTER_NS);
 
     if (pthread_create(&b, NULL, dirtier, NULL)) return 1;
+    if (disk_blocks && pthread_create(&d, NULL, disk_writer, NULL)) return 1;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     while (!atomic_load(&stop)) pause();
     pthread_join(b, NULL);
     pthread_join(a, NULL);
     pthread_join(c, NULL);
+    if (disk_blocks) pthread_join(d, NULL);
     return 0;
 }

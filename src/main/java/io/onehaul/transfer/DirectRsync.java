@@ -5,6 +5,9 @@ import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.opennebula.Names;
+import io.onehaul.host.HostScript;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -58,6 +61,38 @@ public final class DirectRsync implements FileTransfer {
                     + " failed: " + r.reason());
         }
         return new TransferResult(number(SENT, r.stdout()), number(SIZE, r.stdout()), r.elapsed());
+    }
+
+    /**
+     * The source's Perl reads the ranges and streams them through the same SSH the copies use; the
+     * destination's Perl writes them in place (with the receiving host's privilege prefix, as rsync's
+     * --rsync-path) and reports what it wrote, which must be every byte sent.
+     */
+    @Override
+    public TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost,
+                                     String dstFile, Duration timeout) {
+        Names.host(dstHost);
+        long expected = ranges.lines().filter(l -> !l.isBlank()).mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[1]))
+                .sum();
+        String receive = remotePrivilege() + HostScript.perl(DirectRsync.class, "ranges-receive.pl") + " "
+                + Shell.quote(dstFile);
+        String command = HostScript.perl(DirectRsync.class, "ranges-send.pl") + " " + Shell.quote(srcFile) + " " + size
+                + " | " + sshCommand + " " + Shell.quote(dstHost) + " " + Shell.quote(receive);
+        long started = System.nanoTime();
+        CommandResult r = source.run(command, ranges.getBytes(StandardCharsets.US_ASCII), timeout);
+        String written = r.stdout().strip();
+        if (!r.ok() || !written.equals(Long.toString(expected))) {
+            throw new HostException(source.host(), "copying the changed blocks of " + srcFile + " to " + dstHost + ":"
+                    + dstFile + " failed: " + (r.ok() ? "wrote " + written + " of " + expected + " bytes" : r.reason()));
+        }
+        return new TransferResult(expected, size, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** "sudo -n " when the destination's rsync runs as "sudo -n rsync" (all but its last word), else nothing. */
+    String remotePrivilege() {
+        String r = remoteRsync.strip();
+        int lastWord = r.lastIndexOf(' ');
+        return lastWord < 0 ? "" : r.substring(0, lastWord).strip() + " ";
     }
 
     static long number(Pattern p, String stats) {

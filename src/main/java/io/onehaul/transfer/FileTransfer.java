@@ -19,6 +19,16 @@ public interface FileTransfer {
     TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options options);
 
     /**
+     * Writes byte ranges of a file over the same file on another host, in place, and gives it the source's
+     * size: the blocks of an image that changed since both copies were equal (the rest is not read).
+     *
+     * @param ranges "OFFSET LENGTH" per line, sorted, not overlapping
+     * @return bytes written on the destination
+     */
+    TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost, String dstFile,
+                              java.time.Duration timeout);
+
+    /**
      * @param flushFirst run {@code sync} on the source first (images whose filesystem is mounted there)
      */
     record Options(boolean delete, List<String> excludes, boolean inPlace, boolean flushFirst, Duration timeout) {

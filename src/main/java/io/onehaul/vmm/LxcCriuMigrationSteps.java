@@ -47,6 +47,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private final ContainerSetup setup;
     private final String transferSsh;
     private HeldDump held;
+    /** The VM folder's copy (made by the pre-sync; none on a shared datastore). */
+    private VmFolderSync folder;
     private List<PreparedDisk> destinationDisks;
     private String restoreConfig;
     private double clockOffset;
@@ -108,12 +110,10 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
 
     @Override
     public long presync(MigrationRequest r) {
-        dst.shell().check("creating " + r.destinationSysdir(), "mkdir -p " + Shell.quote(r.destinationSysdir()), QUICK);
-        var t = copyFolder(r, false);
-        log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms", r.sourceSysdir(),
-                r.destinationHost(), t.bytesSent() >> 20, t.totalFileBytes() >> 20, t.elapsed().toMillis());
+        folder = new VmFolderSync(src.shell(), dst.shell(), transfer, r, WORK, settings.checkpointTimeout());
+        long sent = folder.presync();
         defineOnDestination(r);
-        return t.bytesSent();
+        return sent;
     }
 
     /** Before the freeze: the destination's LXC definition and CRIU restore options, so only mounts remain. */
@@ -168,25 +168,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         if (r.sharedDatastore()) {
             return 0;
         }
-        return copyFolder(r, true).bytesSent();
-    }
-
-    private FileTransfer.TransferResult copyFolder(MigrationRequest r, boolean withImages) {
-        List<String> excludes = new java.util.ArrayList<>(List.of("/mapper", "/checkpoint"));
-        if (!withImages) {
-            excludes.add("/" + WORK);
-        } else {
-            excludes.addAll(List.of("/" + WORK + "/decision*", "/" + WORK + "/dump.rc", "/" + WORK + "/page-server.*",
-                    "/" + WORK + "/lazy*"));
-            if (transport == MemoryTransport.PAGE_SERVER) {
-                // the page server wrote these on the destination; excluded, they are also kept from --delete
-                excludes.addAll(List.of("/" + WORK + "/images/pages-*.img", "/" + WORK + "/images/pagemap-*.img"));
-            }
-        }
-        // flushFirst: a loop-mounted image keeps recent writes in the source's page cache; the final
-        // copy must see them in the file (same round trip as the copy).
-        return transfer.copy(src.shell(), r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
-                new FileTransfer.Options(true, excludes, true, withImages, settings.checkpointTimeout()));
+        return folder.finalSync(transport);
     }
 
     /**
@@ -274,7 +256,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         src.unmountDisks(r.sourceSysdir());
         try {
             if (!r.sharedDatastore()) {
-                copyFolder(r, false);
+                folder.coldSync();
             }
             if (destinationDisks == null) {
                 defineOnDestination(r);
@@ -308,10 +290,17 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             src.stop(r.container(), true, settings.stopTimeout());
         }
         closeTunnel();
+        discardSnapshots();
         setup.release(src, r.container(), r.sourceSysdir(), false);
         held.remove();
         dst.shell().run("rm -rf " + Shell.quote(destinationWork(r)), QUICK);
         log.info("{} released on {}", r.container(), r.sourceHost());
+    }
+
+    private void discardSnapshots() {
+        if (folder != null) {
+            folder.discard();
+        }
     }
 
     private void closeTunnel() {
@@ -328,6 +317,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     @Override
     public boolean resumeSource(MigrationRequest r) {
         closeTunnel();
+        discardSnapshots();
         if (held != null && held.started()) {
             if (transport == MemoryTransport.LAZY) {
                 // still serving pages (not at post-dump): no decision is read until it ends, so end it; its

@@ -52,7 +52,7 @@ public final class TestBed {
         if (!"0".equals(Proc.sh("id -u", 10).stdout().strip())) {
             return "the test bed needs root (network and mount namespaces, LXC, CRIU)";
         }
-        for (String tool : List.of("lxc-start", "lxc-checkpoint", "criu", "sshd", "rsync", "nsenter", "ip")) {
+        for (String tool : List.of("lxc-start", "lxc-checkpoint", "criu", "sshd", "rsync", "nsenter", "ip", "mkfs.xfs")) {
             if (Proc.sh("command -v " + tool + " || test -x /usr/sbin/" + tool, 10).exit() != 0) {
                 return tool + " is not installed (run testbed/install-deps.sh)";
             }

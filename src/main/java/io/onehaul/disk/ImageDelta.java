@@ -1,0 +1,148 @@
+package io.onehaul.disk;
+
+import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostException;
+import io.onehaul.host.HostScript;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import io.onehaul.transfer.FileTransfer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the disk part of the freeze proportional to what was written, not to the image's size.
+ *
+ * <p>Why: rsync finds a delta by reading the whole image on both hosts (~2.6 s per GiB here, whatever
+ * changed). Instead, before the pre-sync each disk image of the VM folder gets a reflink snapshot
+ * ({@code cp --reflink=always}: instant, shares every block), and the destination receives the snapshot,
+ * not the live image. In the freeze, the two files' extent maps (FIEMAP) name the blocks written since
+ * ({@link ChangedBlocks}) and only those are sent. Needs a datastore filesystem with reflinks (XFS, btrfs);
+ * without (ext4), {@link #snapshot()} says why and the caller copies whole images with rsync as before.
+ * No device-mapper or NBD is needed, and nothing runs on the host but coreutils and Perl.
+ */
+public final class ImageDelta {
+    private static final Logger log = LoggerFactory.getLogger(ImageDelta.class);
+    /** Smaller images (context ISOs, swap stubs) are left to rsync: their whole copy is cheap. */
+    public static final long MIN_IMAGE_MIB = 16;
+    private static final Duration QUICK = Duration.ofSeconds(60);
+
+    private final HostShell source;
+    private final FileTransfer transfer;
+    private final String folder;
+    private final String baseDir;
+    private final String dstHost;
+    private final String dstFolder;
+    private final Duration timeout;
+    private List<String> images = List.of();
+
+    /**
+     * @param baseDir where the snapshots go: inside the VM folder (the same filesystem, or reflink fails),
+     *                a folder the folder copies exclude
+     */
+    public ImageDelta(HostShell source, FileTransfer transfer, String folder, String baseDir, String dstHost,
+                      String dstFolder, Duration timeout) {
+        this.source = source;
+        this.transfer = transfer;
+        this.folder = folder;
+        this.baseDir = baseDir;
+        this.dstHost = dstHost;
+        this.dstFolder = dstFolder;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Takes the snapshots (all or none). Returns why not when the datastore cannot share blocks, else empty.
+     */
+    public String snapshot() {
+        String b = Shell.quote(baseDir);
+        CommandResult r = source.run("cd " + Shell.quote(folder) + " || exit 1; rm -rf " + b + "; "
+                + "imgs=$(find . -maxdepth 1 -type f -name 'disk.*' -size +" + MIN_IMAGE_MIB + "M -printf '%f\\n' | sort); "
+                + "[ -n \"$imgs\" ] || exit 0; mkdir -p " + b + " || exit 1; for i in $imgs; do "
+                + "cp --reflink=always -- \"$i\" " + b + "/\"$i\" || { rm -rf " + b + "; exit 3; }; done; echo \"$imgs\"",
+                QUICK);
+        if (r.exitCode() == 3) {
+            images = List.of();
+            return "the datastore on " + source.host() + " cannot share blocks (" + r.stderr().strip() + ")";
+        }
+        if (!r.ok()) {
+            throw new HostException(source.host(), "snapshotting the disk images in " + folder + " failed: " + r.reason());
+        }
+        images = r.stdout().lines().map(String::strip).filter(s -> s.matches("disk\\.[A-Za-z0-9._-]+")).toList();
+        return "";
+    }
+
+    /** The images whose copies go by changed blocks (names in the VM folder). */
+    public List<String> images() {
+        return images;
+    }
+
+    /** rsync excludes (anchored at the VM folder) for the images this class copies. */
+    public List<String> excludes() {
+        return images.stream().map(i -> "/" + i).toList();
+    }
+
+    /** Pre-sync, container running: each snapshot becomes the destination's image. Returns bytes sent. */
+    public long sendSnapshots() {
+        long sent = 0;
+        for (String image : images) {
+            sent += transfer.copy(source, baseDir + "/" + image, dstHost, dstFolder + "/" + image,
+                    new FileTransfer.Options(false, List.of(), true, false, timeout)).bytesSent();
+        }
+        return sent;
+    }
+
+    /**
+     * In the freeze (or with the container stopped): flushes, maps both files of each image, and sends
+     * the blocks written since the snapshot. Returns bytes sent.
+     */
+    public long sendChanges() {
+        if (images.isEmpty()) {
+            return 0;
+        }
+        List<String> paths = new ArrayList<>();
+        for (String image : images) {
+            paths.add(folder + "/" + image);
+            paths.add(baseDir + "/" + image);
+        }
+        // sync first: a loop-mounted image's filesystem keeps recent writes in its own cache until then
+        CommandResult maps = source.check("reading the extent maps of the disk images", "sync && "
+                + HostScript.perl(ImageDelta.class, "fiemap.pl") + " "
+                + paths.stream().map(Shell::quote).collect(Collectors.joining(" ")), QUICK);
+        Map<String, ExtentMap> byPath = ExtentMap.parse(maps.stdout());
+        long sent = 0;
+        for (String image : images) {
+            ExtentMap now = required(byPath, folder + "/" + image);
+            ExtentMap base = required(byPath, baseDir + "/" + image);
+            List<ByteRange> changed = ChangedBlocks.since(now.extents(), now.size(), base.extents());
+            String ranges = changed.stream().map(c -> c.offset() + " " + c.length() + "\n").collect(Collectors.joining());
+            var t = transfer.copyRanges(source, now.path(), ranges, now.size(), dstHost, dstFolder + "/" + image, timeout);
+            log.info("{}: {} MiB of {} MiB written since the pre-sync, {} range(s), sent in {} ms", image,
+                    mib(t.bytesSent()), mib(now.size()), changed.size(), t.elapsed().toMillis());
+            sent += t.bytesSent();
+        }
+        return sent;
+    }
+
+    private static ExtentMap required(Map<String, ExtentMap> maps, String path) {
+        ExtentMap m = maps.get(path);
+        if (m == null) {
+            throw new IllegalStateException("no extent map for " + path);
+        }
+        return m;
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0);
+    }
+
+    /** Removes the snapshots (after the move, or when it was rolled back). */
+    public void discard() {
+        source.run("rm -rf " + Shell.quote(baseDir), QUICK);
+        images = List.of();
+    }
+}

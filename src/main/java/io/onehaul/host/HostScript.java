@@ -1,0 +1,31 @@
+package io.onehaul.host;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A helper script that runs on a host (Perl: part of every Debian base system; hosts run no JVM), kept
+ * as a resource next to the class that sends it, and sent inline ({@code perl -e '…' ARGS}) so that
+ * nothing has to be installed on a host first.
+ */
+public final class HostScript {
+    private HostScript() {}
+
+    public static String text(Class<?> owner, String name) {
+        try (InputStream in = owner.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name + " next to " + owner.getName());
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code perl -e '<script>'}: the start of a command line; the caller appends the quoted arguments. */
+    public static String perl(Class<?> owner, String name) {
+        return "perl -e " + Shell.quote(text(owner, name));
+    }
+}

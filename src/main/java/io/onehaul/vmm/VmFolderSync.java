@@ -1,0 +1,97 @@
+package io.onehaul.vmm;
+
+import io.onehaul.disk.ImageDelta;
+import io.onehaul.host.HostShell;
+import io.onehaul.host.Shell;
+import io.onehaul.migration.MemoryTransport;
+import io.onehaul.migration.MigrationRequest;
+import io.onehaul.transfer.FileTransfer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file-system side of a live migration (P.Haul's "fs transfer"): the VM folder goes to the destination
+ * while the container runs (pre-sync), and what changed since goes in the freeze (final sync). Disk images
+ * go by changed blocks where the datastore can snapshot them ({@link ImageDelta}), otherwise by rsync as
+ * everything else in the folder.
+ */
+final class VmFolderSync {
+    private static final Logger log = LoggerFactory.getLogger(VmFolderSync.class);
+    /** The images' reflink snapshots: beside the work folder, which every dump empties. */
+    static final String SNAPSHOTS = ".migration-snapshots";
+    private static final Duration QUICK = Duration.ofSeconds(30);
+
+    private final HostShell src;
+    private final HostShell dst;
+    private final FileTransfer transfer;
+    private final MigrationRequest r;
+    private final String work;
+    private final Duration timeout;
+    private final ImageDelta delta;
+
+    /** @param work the work folder's name inside the VM folder (dump images, decisions) */
+    VmFolderSync(HostShell src, HostShell dst, FileTransfer transfer, MigrationRequest r, String work, Duration timeout) {
+        this.src = src;
+        this.dst = dst;
+        this.transfer = transfer;
+        this.r = r;
+        this.work = work;
+        this.timeout = timeout;
+        this.delta = new ImageDelta(src, transfer, r.sourceSysdir(), r.sourceSysdir() + "/" + SNAPSHOTS,
+                r.destinationHost(), r.destinationSysdir(), timeout);
+    }
+
+    /** While the container runs: snapshots of the images, then the folder and the snapshots to the destination. */
+    long presync() {
+        dst.check("creating " + r.destinationSysdir(), "mkdir -p " + Shell.quote(r.destinationSysdir()), QUICK);
+        String without = delta.snapshot();
+        if (!without.isEmpty()) {
+            log.warn("{}: the freeze will copy whole disk images with rsync (it reads them on both hosts)", without);
+        }
+        var folder = copyFolder(false, null);
+        long images = delta.sendSnapshots();
+        log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms (+ {} MiB of snapshots of {})",
+                r.sourceSysdir(), r.destinationHost(), folder.bytesSent() >> 20, folder.totalFileBytes() >> 20,
+                folder.elapsed().toMillis(), images >> 20, delta.images().isEmpty() ? "no image" : delta.images());
+        return folder.bytesSent() + images;
+    }
+
+    /** In the freeze: the images' changed blocks, then the rest of the folder with the dump's images. */
+    long finalSync(MemoryTransport transport) {
+        long blocks = delta.sendChanges();
+        return blocks + copyFolder(true, transport).bytesSent();
+    }
+
+    /** The container is stopped and its disks unmounted (cold move): the same, without dump images. */
+    long coldSync() {
+        long blocks = delta.sendChanges();
+        return blocks + copyFolder(false, null).bytesSent();
+    }
+
+    /** The snapshots are removed once the migration ended, either way. */
+    void discard() {
+        delta.discard();
+    }
+
+    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport) {
+        List<String> excludes = new ArrayList<>(List.of("/mapper", "/checkpoint", "/" + SNAPSHOTS));
+        excludes.addAll(delta.excludes());
+        if (!withDump) {
+            excludes.add("/" + work);
+        } else {
+            excludes.addAll(List.of("/" + work + "/decision*", "/" + work + "/dump.rc", "/" + work + "/page-server.*",
+                    "/" + work + "/lazy*"));
+            if (transport == MemoryTransport.PAGE_SERVER) {
+                // the page server wrote these on the destination; excluded, they are also kept from --delete
+                excludes.addAll(List.of("/" + work + "/images/pages-*.img", "/" + work + "/images/pagemap-*.img"));
+            }
+        }
+        // flushFirst: a loop-mounted image keeps recent writes in the source's page cache; the final
+        // copy must see them in the file (same round trip as the copy).
+        return transfer.copy(src, r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
+                new FileTransfer.Options(true, excludes, true, withDump, timeout));
+    }
+}
