@@ -173,10 +173,17 @@ public final class OneHaulConfig {
         return get("lxc.include", "/usr/share/lxc/config/common.conf");
     }
 
-    /** The ssh a host uses to reach another host for direct copies (rsync -e). */
+    /**
+     * The ssh a host uses to reach another host for direct copies (rsync -e). By default the first
+     * connection of a migration (pre-flight's link probe) stays open as a master for 60 s and the copies
+     * in the freeze reuse it: each new SSH handshake costs ~0.2 s of freeze.
+     */
     public String transferSsh() {
-        return get("transfer.ssh_command", "ssh -o BatchMode=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3");
+        return get("transfer.ssh_command", DEFAULT_TRANSFER_SSH);
     }
+
+    public static final String DEFAULT_TRANSFER_SSH = "ssh -o BatchMode=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
+            + " -o ControlMaster=auto -o ControlPath=~/.ssh/onehaul-%C -o ControlPersist=60";
 
     /** rsync on the receiving host (rsync --rsync-path), e.g. "sudo -n rsync" for a non-root SSH user. */
     public String transferRemoteRsync() {

@@ -91,16 +91,17 @@ public final class ImageDelta {
         long sent = 0;
         for (String image : images) {
             sent += transfer.copy(source, baseDir + "/" + image, dstHost, dstFolder + "/" + image,
-                    new FileTransfer.Options(false, List.of(), true, false, timeout)).bytesSent();
+                    new FileTransfer.Options(false, List.of(), true, timeout)).bytesSent();
         }
         return sent;
     }
 
     /**
-     * In the freeze (or with the container stopped): flushes, maps both files of each image, and sends
-     * the blocks written since the snapshot. Returns bytes sent.
+     * In the freeze (or with the container stopped): maps both files of each image, after {@code flush} (the
+     * command that writes the mounted file systems' pending writes into their images; FIEMAP then flushes
+     * the image files themselves), and sends the blocks written since the snapshot. Returns bytes sent.
      */
-    public long sendChanges() {
+    public long sendChanges(String flush) {
         if (images.isEmpty()) {
             return 0;
         }
@@ -109,8 +110,7 @@ public final class ImageDelta {
             paths.add(folder + "/" + image);
             paths.add(baseDir + "/" + image);
         }
-        // sync first: a loop-mounted image's filesystem keeps recent writes in its own cache until then
-        CommandResult maps = source.check("reading the extent maps of the disk images", "sync && "
+        CommandResult maps = source.check("reading the extent maps of the disk images", flush + " && "
                 + HostScript.perl(ImageDelta.class, "fiemap.pl") + " "
                 + paths.stream().map(Shell::quote).collect(Collectors.joining(" ")), QUICK);
         Map<String, ExtentMap> byPath = ExtentMap.parse(maps.stdout());

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.channel.direct.Session;
@@ -22,6 +24,7 @@ import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
  * per command.
  */
 public final class SshHostShell implements HostShell {
+    private static final Logger log = LoggerFactory.getLogger(SshHostShell.class);
     private final String host;
     private final SSHClient ssh;
     private final String sudo;
@@ -122,8 +125,11 @@ public final class SshHostShell implements HostShell {
             }
             tOut.join(5000);
             tErr.join(5000);
-            return new CommandResult(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
-                    Duration.ofNanos(System.nanoTime() - start));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            // the log file's detail: where a phase's time goes, command by command (never stdin: it may hold secrets)
+            log.debug("{}: exit {} after {} ms: {}", host, exit, took.toMillis(),
+                    command.length() > 200 ? command.substring(0, 200) + "…" : command);
+            return new CommandResult(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), took);
         } catch (IOException e) {
             throw new HostException(host, "SSH command failed: " + describe(e), e);
         } catch (InterruptedException e) {

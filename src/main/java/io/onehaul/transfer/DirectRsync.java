@@ -55,7 +55,8 @@ public final class DirectRsync implements FileTransfer {
         }
         cmd.add(srcPath);
         cmd.add(dstHost + ":" + dstPath);
-        CommandResult r = source.run((o.flushFirst() ? "sync && " : "") + Shell.command(cmd), o.timeout());
+        CommandResult r = source.run((o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd),
+                o.timeout());
         if (!r.ok()) {
             throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
                     + " failed: " + r.reason());

@@ -29,15 +29,16 @@ public interface FileTransfer {
                               java.time.Duration timeout);
 
     /**
-     * @param flushFirst run {@code sync} on the source first (images whose filesystem is mounted there)
+     * @param flushFirst a command run on the source right before the copy, in the same round trip ("true":
+     *                   none), e.g. one that writes the pending writes of mounted images into their files
      */
-    record Options(boolean delete, List<String> excludes, boolean inPlace, boolean flushFirst, Duration timeout) {
+    record Options(boolean delete, List<String> excludes, boolean inPlace, String flushFirst, Duration timeout) {
         public Options(boolean delete, List<String> excludes, boolean inPlace, Duration timeout) {
-            this(delete, excludes, inPlace, false, timeout);
+            this(delete, excludes, inPlace, "true", timeout);
         }
 
         public static Options mirror(Duration timeout, String... excludes) {
-            return new Options(true, List.of(excludes), false, false, timeout);
+            return new Options(true, List.of(excludes), false, "true", timeout);
         }
     }
 

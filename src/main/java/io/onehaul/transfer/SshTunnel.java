@@ -37,7 +37,7 @@ public final class SshTunnel {
         Names.host(destinationHost);
         String spec = "127.0.0.1:" + port + ":127.0.0.1:" + port;
         String log = pidFile + ".log";
-        String ssh = sshCommand + " -N -o ExitOnForwardFailure=yes " + (toDestination ? "-L " : "-R ") + spec + " "
+        String ssh = withoutSharedConnection(sshCommand) + " -N -o ExitOnForwardFailure=yes " + (toDestination ? "-L " : "-R ") + spec + " "
                 + Shell.quote(destinationHost);
         // Ready: -L listens here; for -R the listener is on the destination, and ssh -v says "remote forward
         // success" once the server granted it (a refused one ends ssh: ExitOnForwardFailure).
@@ -68,5 +68,17 @@ public final class SshTunnel {
         String f = Shell.quote(pidFile);
         source.run("[ -f " + f + " ] && kill $(cat " + f + ") 2>/dev/null; rm -f " + f + " " + Shell.quote(pidFile + ".log")
                 + "; true", QUICK);
+    }
+
+    /**
+     * Never through a shared master connection: the forward must live and die with this process. Put right
+     * after the program's name, since ssh keeps the first value it gets for an option.
+     */
+    static String withoutSharedConnection(String sshCommand) {
+        String c = sshCommand.strip();
+        int space = c.indexOf(' ');
+        String program = space < 0 ? c : c.substring(0, space);
+        String rest = space < 0 ? "" : c.substring(space);
+        return program + " -o ControlMaster=no -o ControlPath=none" + rest;
     }
 }

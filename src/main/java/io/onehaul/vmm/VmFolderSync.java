@@ -51,7 +51,7 @@ final class VmFolderSync {
         if (!without.isEmpty()) {
             log.warn("{}: the freeze will copy whole disk images with rsync (it reads them on both hosts)", without);
         }
-        var folder = copyFolder(false, null);
+        var folder = copyFolder(false, null, "true");
         long images = delta.sendSnapshots();
         log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms (+ {} MiB of snapshots of {})",
                 r.sourceSysdir(), r.destinationHost(), folder.bytesSent() >> 20, folder.totalFileBytes() >> 20,
@@ -61,14 +61,27 @@ final class VmFolderSync {
 
     /** In the freeze: the images' changed blocks, then the rest of the folder with the dump's images. */
     long finalSync(MemoryTransport transport) {
-        long blocks = delta.sendChanges();
-        return blocks + copyFolder(true, transport).bytesSent();
+        String flush = flushMounts();
+        long blocks = delta.sendChanges(flush);
+        return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true").bytesSent();
     }
 
     /** The container is stopped and its disks unmounted (cold move): the same, without dump images. */
     long coldSync() {
-        long blocks = delta.sendChanges();
-        return blocks + copyFolder(false, null).bytesSent();
+        long blocks = delta.sendChanges("true");
+        return blocks + copyFolder(false, null, "true").bytesSent();
+    }
+
+    /**
+     * A loop-mounted image's file system keeps recent writes in its own cache; they must be in the image
+     * file before it is mapped or copied. syncfs of the VM's own mounts, not a global sync: that would
+     * also write out the memory images the dump just wrote and every other VM's dirty data (measured:
+     * 0.8 s of a 256 MiB stop-and-copy freeze on the test bed). syncfs ends with a flush of the loop
+     * device, which writes its image file's dirty pages.
+     */
+    private String flushMounts() {
+        return "awk -v p=" + Shell.quote(r.sourceSysdir() + "/mapper/") + " 'index($2,p)==1 {print $2}' /proc/mounts"
+                + " | while read -r m; do sync -f \"$m\" || exit 1; done";
     }
 
     /** The snapshots are removed once the migration ended, either way. */
@@ -76,7 +89,8 @@ final class VmFolderSync {
         delta.discard();
     }
 
-    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport) {
+    /** @param flush run first on the source, in the same round trip ("true": nothing to flush) */
+    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush) {
         List<String> excludes = new ArrayList<>(List.of("/mapper", "/checkpoint", "/" + SNAPSHOTS));
         excludes.addAll(delta.excludes());
         if (!withDump) {
@@ -89,9 +103,7 @@ final class VmFolderSync {
                 excludes.addAll(List.of("/" + work + "/images/pages-*.img", "/" + work + "/images/pagemap-*.img"));
             }
         }
-        // flushFirst: a loop-mounted image keeps recent writes in the source's page cache; the final
-        // copy must see them in the file (same round trip as the copy).
         return transfer.copy(src, r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
-                new FileTransfer.Options(true, excludes, true, withDump, timeout));
+                new FileTransfer.Options(true, excludes, true, flush, timeout));
     }
 }

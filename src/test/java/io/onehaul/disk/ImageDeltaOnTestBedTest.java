@@ -70,7 +70,7 @@ class ImageDeltaOnTestBedTest {
         tb.execOk("h1", "for o in 3 777 9001 15000; do head -c 4096 /dev/urandom | dd of=" + FOLDER
                 + "/disk.0 bs=4096 seek=$o conv=notrunc status=none; done; head -c 1M /dev/urandom | dd of=" + FOLDER
                 + "/disk.0 bs=1M seek=40 conv=notrunc status=none; truncate -s 66M " + FOLDER + "/disk.0");
-        long sent = d.sendChanges();
+        long sent = d.sendChanges("sync");
 
         assertEquals(sum("h1", FOLDER + "/disk.0"), sum("h2", FOLDER + "/disk.0"));
         assertEquals("69206016", tb.execOk("h2", "stat -c %s " + FOLDER + "/disk.0").stdout().strip());
@@ -84,9 +84,9 @@ class ImageDeltaOnTestBedTest {
         ImageDelta d = delta(FOLDER, SNAPSHOTS);
         d.snapshot();
         d.sendSnapshots();
-        assertEquals(0, d.sendChanges(), "nothing written, nothing sent");
+        assertEquals(0, d.sendChanges("sync"), "nothing written, nothing sent");
         tb.execOk("h1", "truncate -s 32M " + FOLDER + "/disk.0");
-        d.sendChanges();
+        d.sendChanges("sync");
         assertEquals(sum("h1", FOLDER + "/disk.0"), sum("h2", FOLDER + "/disk.0"));
     }
 
@@ -97,7 +97,7 @@ class ImageDeltaOnTestBedTest {
         String why = d.snapshot();
         assertTrue(why.contains("cannot share blocks"), why);
         assertEquals(List.of(), d.excludes());
-        assertEquals(0, d.sendChanges());
+        assertEquals(0, d.sendChanges("sync"));
         assertEquals("gone", tb.exec("h1", "test -e /var/tmp/one/990/.snapshots || echo gone").stdout().strip(),
                 "no half-made snapshot folder is left");
     }
@@ -109,7 +109,7 @@ class ImageDeltaOnTestBedTest {
         d.sendSnapshots();
         tb.execOk("h1", "head -c 4096 /dev/urandom | dd of=" + FOLDER + "/disk.0 bs=4096 seek=5 conv=notrunc status=none");
         tb.execOk("h2", "rm -f " + FOLDER + "/disk.0");
-        HostException e = assertThrows(HostException.class, d::sendChanges);
+        HostException e = assertThrows(HostException.class, () -> d.sendChanges("sync"));
         assertTrue(e.getMessage().contains("disk.0: No such file or directory"), e.getMessage());
     }
 }
