@@ -112,6 +112,7 @@ echo "building the workload image ($IMAGE_MIB MiB ext4, 900 MiB data, /writer)" 
 IMG=$FE/rootfs-${IMAGE_MIB}m.ext4
 gcc -O2 -static -o "$FE/memhog" bench/src/memhog.c || die "memhog does not build"
 gcc -O2 -static -pthread -o "$FE/writer" bench/src/writer.c 2>/dev/null || die "writer does not build"
+keep_memory_hot
 $TB image-ext4 "$IMG" "$IMAGE_MIB" >/dev/null || die "image-ext4 failed"
 mkdir -p "$FE/mnt"; mount -o loop "$IMG" "$FE/mnt" || die "cannot mount $IMG"
 cp "$FE/writer" "$FE/mnt/writer" && head -c 900M /dev/urandom > "$FE/mnt/data.bin"; rc=$?
@@ -210,6 +211,7 @@ out=$(
   echo "rootfs: $IMAGE_MIB MiB ext4 image (900 MiB data) on the hosts' XFS datastores; workload: /writer MIB PCT (idle = 0 %, writer = $DIRTY % of pages rewritten every 100 ms, every page verified every 100 ms)"
   if [ "$DISK_MIB" -gt 0 ]; then echo "disk writer: every 100 ms a 256 KiB block of a $DISK_MIB MiB file on the rootfs rewritten (cycling), the whole file verified (errors include its blocks)"; fi
   echo "links: loopback = test bed unshaped; tbfN = testbed.sh link h1/h2 tbf N (N Mbit/s both ways, burst 64kb)"
+  echo "memory: free page reporting off and free memory touched once for the whole run (bench/lib/strategies-lib.sh keep_memory_hot)"
   echo "$JAR_INFO; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   printf '%-14s %6s %-6s %-8s %5s %8s %8s %8s %9s %6s %8s %8s %9s %10s\n' strategy memory wkload link ok freeze gap total "MiB" errors "raw" "cold" freeze/raw freeze/cold

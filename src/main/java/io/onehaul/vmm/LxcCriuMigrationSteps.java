@@ -140,6 +140,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         lazyRestoreConfig = restoreConfig + ".lazy";
         dst.shell().check("writing the lazy restore options", "{ cat " + Shell.quote(restoreConfig)
                 + "; echo lazy-pages; } > " + Shell.quote(lazyRestoreConfig), QUICK);
+        LazyPages.install(dst.shell(), destinationWork(r));
     }
 
     @Override
@@ -184,13 +185,14 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         Checkpointer criu = new Checkpointer(dst, settings.criu(), settings.checkpointTimeout());
         String images = destinationImages(r);
         String config = restoreConfig;
+        String lazyDaemon = "true";
         if (how == MemoryTransport.LAZY) {
-            // the daemon reads the images the final copy brought, so it starts here (prepared before the freeze)
-            LazyPages.start(dst.shell(), settings.criu(), images, destinationWork(r), lazyPort,
+            // the daemon reads the images the final copy brought, so it starts here, in the restore's round trip
+            lazyDaemon = LazyPages.startCommand(settings.criu(), images, destinationWork(r), lazyPort,
                     "lxc-stop -k -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()));
             config = lazyRestoreConfig;
         }
-        CommandResult res = dst.shell().run(LxcHost.mountCommand(destinationDisks) + " && "
+        CommandResult res = dst.shell().run(lazyDaemon + " && " + LxcHost.mountCommand(destinationDisks) + " && "
                 + criu.restoreCommand(r.container(), images, config) + "; rc=$?; date +%s.%N; "
                 + "lxc-info -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()) + " -s -H; exit $rc",
                 settings.checkpointTimeout());
