@@ -2,32 +2,19 @@ package io.onehaul.vmm;
 
 import static io.onehaul.testsupport.CounterContainer.advancing;
 import static io.onehaul.testsupport.CounterContainer.lxcState;
-import static io.onehaul.testsupport.CounterContainer.placeRootDisk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.onehaul.testsupport.CounterContainer;
-import io.onehaul.testsupport.DriverHarness;
 import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
-import io.onehaul.testsupport.OnedMigrationHarness;
 import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
-import io.onehaul.testsupport.Proc;
-import io.onehaul.testsupport.Repo;
-import io.onehaul.testsupport.TestBed;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The root disk image goes by changed blocks (the test bed's datastores are XFS, with reflinks): a process
@@ -36,38 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
  * left behind, whether the move succeeds or is rolled back.
  */
 @Tag("testbed")
-class DiskDeltaMigrationOnTestBedTest {
+class DiskDeltaMigrationOnTestBedTest extends ContainersOnTestBed {
     private static final AtomicInteger NEXT_VMID = new AtomicInteger(470);
     static Path writer;
 
-    @TempDir Path work;
-    TestBed tb;
-    DriverHarness oned;
-    OnedMigrationHarness migrate;
-    final List<TestVm> made = new ArrayList<>();
 
     @BeforeAll
     static void workload() throws Exception {
-        writer = Files.createTempDirectory("onehaul-writer").resolve("writer");
-        Proc.Result cc = Proc.run(List.of("gcc", "-O2", "-static", "-pthread", "-o", writer.toString(),
-                Repo.root().resolve("bench/src/writer.c").toString()), Repo.root(), Map.of(), new byte[0], 120);
-        assertEquals(0, cc.exit(), "building the workload: " + cc.stderr());
-    }
-
-    @BeforeEach
-    void bed() {
-        tb = TestBed.get();
-        oned = DriverHarness.forTestBed(tb, work);
-        migrate = new OnedMigrationHarness(oned);
-    }
-
-    @AfterEach
-    void scrub() {
-        for (TestVm vm : made) {
-            for (String h : tb.hosts()) {
-                CounterContainer.scrub(tb, h, vm);
-            }
-        }
+        writer = buildWorkload("writer.c", "-pthread");
     }
 
     /** An ext4-image container on h1 running the writer: 16 MiB of memory and a 4 MiB file rewritten and verified. */
@@ -75,14 +38,8 @@ class DiskDeltaMigrationOnTestBedTest {
         int id = NEXT_VMID.getAndIncrement();
         OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategy);
         OnedMessages.memoryMb(id, 256);
-        TestVm vm = new TestVm(id, "h1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10), "/sbin/onehaul-counter");
-        made.add(vm.deployed("one-" + id));
-        placeRootDisk(tb, vm, true);
-        Proc.Result r = oned.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "h1"), id, "h1",
-                OnedMessages.vm(vm));
-        assertEquals(0, r.exit(), r.stderr());
-        TestVm running = vm.deployed("one-" + id).onHost("h1", 100, 3);
-        tb.execOk("h1", "cp " + writer + " " + vm.sysdir() + "/mapper/disk.0/writer");
+        TestVm running = deployOnH1(counterVmOnH1(id, true));
+        tb.execOk("h1", "cp " + writer + " " + running.sysdir() + "/mapper/disk.0/writer");
         tb.execOk("h1", "lxc-attach -n one-" + id + " -- /bin/sh -c 'WRITER_DISK_MIB=4 setsid /writer 16 5 "
                 + "</dev/null >/dev/null 2>&1 &'");
         awaitRounds("h1", running, 5);

@@ -3,30 +3,20 @@ package io.onehaul.vmm;
 import static io.onehaul.testsupport.CounterContainer.advancing;
 import static io.onehaul.testsupport.CounterContainer.assertNoMountsLeft;
 import static io.onehaul.testsupport.CounterContainer.lxcState;
-import static io.onehaul.testsupport.CounterContainer.placeRootDisk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.onehaul.testsupport.CounterContainer;
 import io.onehaul.testsupport.CounterContainer.Tick;
-import io.onehaul.testsupport.DriverHarness;
 import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
 import io.onehaul.testsupport.OnedMigrationHarness;
 import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
 import io.onehaul.testsupport.Proc;
-import io.onehaul.testsupport.TestBed;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code onevm migrate --live} end to end on real LXC + CRIU between two namespaced hosts, driven in
@@ -34,42 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
  * on the destination, and every failure leaves it running on the source.
  */
 @Tag("testbed")
-class LiveMigrationOnTestBedTest {
+class LiveMigrationOnTestBedTest extends ContainersOnTestBed {
     private static final AtomicInteger NEXT_VMID = new AtomicInteger(400);
 
-    @TempDir Path work;
-    TestBed tb;
-    DriverHarness oned;
-    OnedMigrationHarness migrate;
-    final List<TestVm> made = new ArrayList<>();
-
-    @BeforeEach
-    void bed() {
-        tb = TestBed.get();
-        oned = DriverHarness.forTestBed(tb, work);
-        migrate = new OnedMigrationHarness(oned);
-    }
-
-    @AfterEach
-    void scrub() {
-        for (TestVm vm : made) {
-            for (String h : tb.hosts()) {
-                CounterContainer.scrub(tb, h, vm);
-            }
-        }
-    }
 
     TestVm runningOnH1(boolean ext4) throws Exception {
-        int id = NEXT_VMID.getAndIncrement();
-        TestVm vm = new TestVm(id, "h1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10), "/sbin/onehaul-counter");
-        made.add(vm.deployed("one-" + id));
-        placeRootDisk(tb, vm, ext4);
-        Proc.Result r = oned.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "h1"), id, "h1",
-                OnedMessages.vm(vm));
-        assertEquals(0, r.exit(), r.stderr());
-        TestVm running = vm.deployed("one-" + id).onHost("h1", 100, 3);
-        advancing(tb, "h1", running);
-        return running;
+        return deployOnH1(counterVmOnH1(NEXT_VMID.getAndIncrement(), ext4));
     }
 
     @Test

@@ -2,34 +2,25 @@ package io.onehaul.vmm;
 
 import static io.onehaul.testsupport.CounterContainer.advancing;
 import static io.onehaul.testsupport.CounterContainer.lxcState;
-import static io.onehaul.testsupport.CounterContainer.placeRootDisk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.onehaul.testsupport.CounterContainer;
 import io.onehaul.testsupport.CounterContainer.Tick;
-import io.onehaul.testsupport.DriverHarness;
 import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
-import io.onehaul.testsupport.OnedMigrationHarness;
 import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
 import io.onehaul.testsupport.Proc;
 import io.onehaul.testsupport.Repo;
-import io.onehaul.testsupport.TestBed;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Streamed and post-copy live migrations for real, on LXC + CRIU between namespaced hosts, with a
@@ -38,38 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
  * guard, proven by killing the source's page server while the destination is still pulling pages.
  */
 @Tag("testbed")
-class StrategiesOnTestBedTest {
+class StrategiesOnTestBedTest extends ContainersOnTestBed {
     private static final AtomicInteger NEXT_VMID = new AtomicInteger(450);
     static Path memhog;
 
-    @TempDir Path work;
-    TestBed tb;
-    DriverHarness oned;
-    OnedMigrationHarness migrate;
-    final List<TestVm> made = new ArrayList<>();
 
     @BeforeAll
     static void workload() throws Exception {
-        memhog = Files.createTempDirectory("onehaul-memhog").resolve("memhog");
-        Proc.Result cc = Proc.run(List.of("gcc", "-O2", "-static", "-o", memhog.toString(),
-                Repo.root().resolve("bench/src/memhog.c").toString()), Repo.root(), java.util.Map.of(), new byte[0], 120);
-        assertEquals(0, cc.exit(), "building the memory workload: " + cc.stderr());
-    }
-
-    @BeforeEach
-    void bed() {
-        tb = TestBed.get();
-        oned = DriverHarness.forTestBed(tb, work);
-        migrate = new OnedMigrationHarness(oned);
-    }
-
-    @AfterEach
-    void scrub() {
-        for (TestVm vm : made) {
-            for (String h : tb.hosts()) {
-                CounterContainer.scrub(tb, h, vm);
-            }
-        }
+        memhog = buildWorkload("memhog.c");
     }
 
     /** A counter container on h1 whose workload keeps {@code mib} MiB touched and checked. */
@@ -79,14 +46,9 @@ class StrategiesOnTestBedTest {
         // the container's memory limit must hold the workload; and on this test bed both copies share one
         // cgroup tree while the source is held (shared notes), so room for two
         OnedMessages.memoryMb(id, 2 * mib + 256);
-        TestVm vm = new TestVm(id, "h1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10), "/sbin/onehaul-counter");
-        made.add(vm.deployed("one-" + id));
-        placeRootDisk(tb, vm, false);
+        TestVm vm = counterVmOnH1(id, false);
         tb.execOk("h1", "cp " + memhog + " " + vm.sysdir() + "/disk.0/memhog");
-        Proc.Result r = oned.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "h1"), id, "h1",
-                OnedMessages.vm(vm));
-        assertEquals(0, r.exit(), r.stderr());
-        TestVm running = vm.deployed("one-" + id).onHost("h1", 100, 3);
+        TestVm running = deployOnH1(vm);
         tb.execOk("h1", "lxc-attach -n one-" + id + " -- /bin/sh -c 'setsid /memhog " + mib
                 + " </dev/null >/dev/null 2>&1 &'");
         // filled and checked once: the process is up and its memory touched
