@@ -32,6 +32,14 @@ public interface HostShell extends AutoCloseable {
         }
     }
 
+    /**
+     * Opens a relay: a port on this host's 127.0.0.1 that leads, through the front-end, to
+     * {@code targetHost:targetPort}. Only shells that hold a connection from the front-end can.
+     */
+    default HostRelay relayTo(String targetHost, int targetPort) {
+        throw new UnsupportedOperationException(host() + ": this shell cannot relay through the front-end");
+    }
+
     @Override
     void close();
 }

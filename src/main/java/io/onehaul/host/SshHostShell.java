@@ -151,6 +151,48 @@ public final class SshHostShell implements HostShell {
         return t;
     }
 
+    /**
+     * SSH remote port forwarding on this connection: the host's sshd listens on 127.0.0.1 (a port it
+     * picks) and hands each connection to the front-end, which connects to the target. Needs
+     * AllowTcpForwarding (sshd's default) on the host.
+     */
+    @Override
+    public HostRelay relayTo(String targetHost, int targetPort) {
+        io.onehaul.opennebula.Names.host(targetHost);
+        var forwarder = ssh.getRemotePortForwarder();
+        try {
+            var bound = forwarder.bind(new net.schmizz.sshj.connection.channel.forwarded.RemotePortForwarder.Forward(
+                            "127.0.0.1", 0),
+                    new net.schmizz.sshj.connection.channel.forwarded.SocketForwardingConnectListener(
+                            new java.net.InetSocketAddress(targetHost, targetPort)));
+            log.info("relay: {}:127.0.0.1:{} leads through the front-end to {}:{}", host, bound.getPort(), targetHost,
+                    targetPort);
+            return new HostRelay() {
+                @Override
+                public int port() {
+                    return bound.getPort();
+                }
+
+                @Override
+                public String target() {
+                    return targetHost + ":" + targetPort;
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        forwarder.cancel(bound);
+                    } catch (IOException | RuntimeException e) {
+                        log.debug("{}: cancelling the relay to {}:{}: {}", host, targetHost, targetPort, e.toString());
+                    }
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            throw new HostException(host, "cannot open a relay through the front-end to " + targetHost + ":" + targetPort
+                    + ": " + describe(e), e);
+        }
+    }
+
     @Override
     public void close() {
         closeQuietly(ssh);

@@ -75,10 +75,6 @@ public final class SshTunnel {
      * after the program's name, since ssh keeps the first value it gets for an option.
      */
     static String withoutSharedConnection(String sshCommand) {
-        String c = sshCommand.strip();
-        int space = c.indexOf(' ');
-        String program = space < 0 ? c : c.substring(0, space);
-        String rest = space < 0 ? "" : c.substring(space);
-        return program + " -o ControlMaster=no -o ControlPath=none" + rest;
+        return SshRoute.withLeadingOptions(sshCommand, "-o ControlMaster=no -o ControlPath=none");
     }
 }
