@@ -50,8 +50,7 @@ public final class ActionContext {
         String logDir = config.logDir();
         java.nio.file.Path dir = java.nio.file.Files.isDirectory(java.nio.file.Path.of(logDir)) ? java.nio.file.Path.of(logDir) : null;
         return new MigrateAction(settings(), hosts(), guard(),
-                new DirectRsync(config.transferSsh(), config.transferRemoteRsync()),
-                config.transferSsh(), dir).withSettingsLayers(SettingsLayers.fromOned(config, io.env()));
+                routes -> new DirectRsync(routes, config.transferRemoteRsync()), config.transferSsh(), dir).withSettingsLayers(SettingsLayers.fromOned(config, io.env()));
     }
 
     /** Tags every later log line with the VM id, so oned puts it in that VM's log. */

@@ -4,7 +4,6 @@ import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
-import io.onehaul.opennebula.Names;
 import io.onehaul.host.HostScript;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,7 +21,7 @@ public final class DirectRsync implements FileTransfer {
     private static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
     private static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
 
-    private final String sshCommand;
+    private final Routes routes;
     private final String remoteRsync;
 
     /**
@@ -30,13 +29,18 @@ public final class DirectRsync implements FileTransfer {
      * @param remoteRsync rsync on the destination (rsync --rsync-path), e.g. "sudo -n rsync"
      */
     public DirectRsync(String sshCommand, String remoteRsync) {
-        this.sshCommand = sshCommand;
+        this(new Routes(sshCommand), remoteRsync);
+    }
+
+    /** @param routes how the source reaches each destination: directly, or through the front-end's relay */
+    public DirectRsync(Routes routes, String remoteRsync) {
+        this.routes = routes;
         this.remoteRsync = remoteRsync;
     }
 
     @Override
     public TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options o) {
-        Names.host(dstHost);
+        SshRoute route = routes.to(dstHost);
         // --timeout: an unreachable destination fails the copy after 30 s of silence instead of hanging.
         List<String> cmd = new ArrayList<>(List.of("rsync", "-aHS", "--numeric-ids", "--stats", "--timeout=30"));
         if (o.delete()) {
@@ -49,12 +53,12 @@ public final class DirectRsync implements FileTransfer {
             cmd.add("--exclude=" + ex);
         }
         cmd.add("-e");
-        cmd.add(sshCommand);
+        cmd.add(route.ssh());
         if (!remoteRsync.isBlank() && !remoteRsync.equals("rsync")) {
             cmd.add("--rsync-path=" + remoteRsync);
         }
         cmd.add(srcPath);
-        cmd.add(dstHost + ":" + dstPath);
+        cmd.add(route.address() + ":" + dstPath);
         CommandResult r = source.run((o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd),
                 o.timeout());
         if (!r.ok()) {
@@ -72,13 +76,13 @@ public final class DirectRsync implements FileTransfer {
     @Override
     public TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost,
                                      String dstFile, Duration timeout) {
-        Names.host(dstHost);
+        SshRoute route = routes.to(dstHost);
         long expected = ranges.lines().filter(l -> !l.isBlank()).mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[1]))
                 .sum();
         String receive = remotePrivilege() + HostScript.perl(DirectRsync.class, "ranges-receive.pl") + " "
                 + Shell.quote(dstFile);
         String command = HostScript.perl(DirectRsync.class, "ranges-send.pl") + " " + Shell.quote(srcFile) + " " + size
-                + " | " + sshCommand + " " + Shell.quote(dstHost) + " " + Shell.quote(receive);
+                + " | " + route.ssh() + " " + Shell.quote(route.address()) + " " + Shell.quote(receive);
         long started = System.nanoTime();
         CommandResult r = source.run(command, ranges.getBytes(StandardCharsets.US_ASCII), timeout);
         String written = r.stdout().strip();

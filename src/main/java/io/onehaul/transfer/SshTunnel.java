@@ -4,7 +4,6 @@ import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
-import io.onehaul.opennebula.Names;
 import java.time.Duration;
 
 /**
@@ -32,13 +31,12 @@ public final class SshTunnel {
      * Opens the forward and returns once it listens (or the ssh process died: then a HostException with
      * its last words).
      */
-    public static SshTunnel open(HostShell source, String sshCommand, String destinationHost, int port,
-                                 boolean toDestination, String pidFile) {
-        Names.host(destinationHost);
+    public static SshTunnel open(HostShell source, SshRoute route, int port, boolean toDestination, String pidFile) {
+        String destinationHost = route.destination();
         String spec = "127.0.0.1:" + port + ":127.0.0.1:" + port;
         String log = pidFile + ".log";
-        String ssh = withoutSharedConnection(sshCommand) + " -N -o ExitOnForwardFailure=yes " + (toDestination ? "-L " : "-R ") + spec + " "
-                + Shell.quote(destinationHost);
+        String ssh = withoutSharedConnection(route.ssh()) + " -N -o ExitOnForwardFailure=yes " + (toDestination ? "-L " : "-R ")
+                + spec + " " + Shell.quote(route.address());
         // Ready: -L listens here; for -R the listener is on the destination, and ssh -v says "remote forward
         // success" once the server granted it (a refused one ends ssh: ExitOnForwardFailure).
         String ready = toDestination

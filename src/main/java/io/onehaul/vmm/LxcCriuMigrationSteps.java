@@ -10,6 +10,8 @@ import io.onehaul.migration.HostFeatures;
 import io.onehaul.migration.MigrationStrategy;
 import io.onehaul.migration.MemoryTransport;
 import io.onehaul.migration.PagesLostException;
+import io.onehaul.transfer.PathChoice;
+import io.onehaul.transfer.Routes;
 import io.onehaul.transfer.SshTunnel;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
@@ -45,7 +47,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private final FileTransfer transfer;
     private final MigrationPreflight preflight;
     private final ContainerSetup setup;
-    private final String transferSsh;
+    private final Routes routes;
     private HeldDump held;
     /** The VM folder's copy (made by the pre-sync; none on a shared datastore). */
     private VmFolderSync folder;
@@ -62,14 +64,19 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private SshTunnel lazyTunnel;
     private String lazyRestoreConfig;
 
+    /**
+     * @param transfer copies between the hosts along {@code routes}
+     * @param routes   how the source reaches the destination; pre-flight may open a relay in it
+     * @param path     the operator's {@link PathChoice#SETTING} for this destination
+     */
     public LxcCriuMigrationSteps(DriverSettings settings, HostShell source, HostShell destination, FileTransfer transfer,
-                                 String transferSsh) {
+                                 Routes routes, PathChoice.Setting path) {
         this.settings = settings;
         this.src = new LxcHost(source, settings.lxcPath());
         this.dst = new LxcHost(destination, settings.lxcPath());
         this.transfer = transfer;
-        this.transferSsh = transferSsh;
-        this.preflight = new MigrationPreflight(settings, transferSsh);
+        this.routes = routes;
+        this.preflight = new MigrationPreflight(settings, routes, path);
         this.setup = new ContainerSetup(settings);
     }
 
@@ -102,7 +109,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     public void startPageServer(MigrationRequest r) {
         pagePort = PageServer.freePort(src.shell(), dst.shell());
         PageServer.start(dst.shell(), settings.criu(), destinationImages(r), destinationWork(r), pagePort);
-        tunnel = SshTunnel.open(src.shell(), transferSsh, r.destinationHost(), pagePort, true,
+        tunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), pagePort, true,
                 "/tmp/onehaul-tunnel-" + r.container() + ".pid");
         log.info("CRIU page server on {} (port {}), reached from {} through SSH", r.destinationHost(), pagePort,
                 r.sourceHost());
@@ -135,7 +142,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             defineOnDestination(r);
         }
         lazyPort = PageServer.freePort(src.shell(), dst.shell());
-        lazyTunnel = SshTunnel.open(src.shell(), transferSsh, r.destinationHost(), lazyPort, false,
+        lazyTunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), lazyPort, false,
                 "/tmp/onehaul-lazy-tunnel-" + r.container() + ".pid");
         lazyRestoreConfig = restoreConfig + ".lazy";
         dst.shell().check("writing the lazy restore options", "{ cat " + Shell.quote(restoreConfig)

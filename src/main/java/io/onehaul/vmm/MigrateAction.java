@@ -12,6 +12,11 @@ import io.onehaul.migration.MigrationRequest;
 import io.onehaul.policy.guard.PlacementGuard;
 import io.onehaul.policy.guard.PlacementRefusedException;
 import io.onehaul.transfer.FileTransfer;
+import io.onehaul.transfer.PathChoice;
+import io.onehaul.transfer.Routes;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,17 +37,21 @@ public final class MigrateAction {
     private final DriverSettings settings;
     private final HostShellFactory hosts;
     private final PlacementGuard guard;
-    private final FileTransfer transfer;
+    private final Function<Routes, FileTransfer> transfers;
     private final String transferSsh;
     private final Path logDir;
     private SettingsLayers layers = SettingsLayers.NONE;
 
-    public MigrateAction(DriverSettings settings, HostShellFactory hosts, PlacementGuard guard, FileTransfer transfer,
-                         String transferSsh, Path logDir) {
+    /**
+     * @param transfers   the copier between hosts, along a migration's routes
+     * @param transferSsh the ssh a host uses for another host (transfer.ssh_command)
+     */
+    public MigrateAction(DriverSettings settings, HostShellFactory hosts, PlacementGuard guard,
+                         Function<Routes, FileTransfer> transfers, String transferSsh, Path logDir) {
         this.settings = settings;
         this.hosts = hosts;
         this.guard = guard;
-        this.transfer = transfer;
+        this.transfers = transfers;
         this.transferSsh = transferSsh;
         this.logDir = logDir;
     }
@@ -54,8 +63,8 @@ public final class MigrateAction {
     }
 
     public MigrationReport migrate(MigrationRequest r) {
-        MigrationSettings chosen = MigrationSettingsResolver.resolve(settings.migration(),
-                layers.forDestination(r.destinationHost()), r.vm());
+        List<Map<String, String>> destinationLayers = layers.forDestination(r.destinationHost());
+        MigrationSettings chosen = MigrationSettingsResolver.resolve(settings.migration(), destinationLayers, r.vm());
         log.info("live migration of {} from {} to {} (strategies: {}, target freeze {} s)", r.container(), r.sourceHost(),
                 r.destinationHost(), chosen.auto() ? MigrationSettings.AUTO : String.join(",", chosen.strategies()),
                 chosen.targetFreezeSeconds());
@@ -67,8 +76,10 @@ public final class MigrateAction {
             record(refused);
             throw new MigrationFailedException(e.getMessage(), true, refused, e);
         }
-        try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost())) {
-            var steps = new LxcCriuMigrationSteps(settings, src, dst, transfer, transferSsh);
+        PathChoice.Setting path = transferPath(destinationLayers, r.destinationHost());
+        try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost());
+             Routes routes = new Routes(transferSsh)) {
+            var steps = new LxcCriuMigrationSteps(settings, src, dst, transfers.apply(routes), routes, path);
             MigrationReport report = new LiveMigration(steps, Clock.systemUTC(),
                     features -> StrategyChoice.choose(chosen, features), chosen.coldFallback()).run(r);
             record(report);
@@ -77,6 +88,18 @@ public final class MigrateAction {
             record(e.report());
             throw e;
         }
+    }
+
+    /** The destination host's (else its cluster's) {@value PathChoice#SETTING}; auto when neither sets it. */
+    static PathChoice.Setting transferPath(List<Map<String, String>> clusterThenHost, String host) {
+        PathChoice.Setting s = PathChoice.Setting.AUTO;
+        for (Map<String, String> layer : clusterThenHost) {
+            String v = layer.get(PathChoice.SETTING);
+            if (v != null && !v.isBlank()) {
+                s = PathChoice.Setting.parse(v, "host " + host + " or its cluster");
+            }
+        }
+        return s;
     }
 
     private void record(MigrationReport report) {
