@@ -70,6 +70,9 @@ public final class LoggingSetup {
         }
         // SSHJ and the XML-RPC transport are chatty at DEBUG; the file log keeps their INFO and up.
         ctx.getLogger("net.schmizz").setLevel(Level.WARN);
+        // a relay's forwarded sockets closing at the end log "<<copyDone>> woke to: Socket closed" as ERROR;
+        // every real failure also reaches the caller as an exception, which says it in the VM log
+        ctx.getLogger("net.schmizz.concurrent").setLevel(Level.OFF);
         ctx.getLogger("com.hierynomus").setLevel(Level.WARN);
         ctx.getLogger("org.apache").setLevel(Level.WARN);
     }

@@ -1,4 +1,4 @@
-# OneHaul (io.onehaul.disk.BlockSnapshots): prints each file's extent map as the kernel's FIEMAP
+# OneHaul (io.onehaul.disk.ImageDelta): prints each file's extent map as the kernel's FIEMAP
 # reports it, after flushing the file (FIEMAP_FLAG_SYNC), so delayed writes have their blocks.
 #   perl fiemap.pl FILE...   ->   "file SIZE PATH", then "LOGICAL PHYSICAL LENGTH FLAGS" per extent
 # Perl because it is part of every Debian base system and hosts run no JVM.
