@@ -83,7 +83,8 @@ final class FrontendRsync {
             t2.join(5000);
             if (p.exitValue() != 0) {
                 throw new HostException(host, "copying " + src + " from the front-end to " + dst + " failed (rsync exit "
-                        + p.exitValue() + "): " + firstLine(err.toString(StandardCharsets.UTF_8)));
+                        + p.exitValue() + "): " + io.onehaul.transfer.DirectRsync.whyRsyncFailed(new io.onehaul.host.CommandResult(
+                        p.exitValue(), "", err.toString(StandardCharsets.UTF_8), java.time.Duration.ZERO)));
             }
         } catch (IOException e) {
             throw new HostException(host, "cannot run rsync on the front-end: " + e.getMessage(), e);
@@ -91,11 +92,6 @@ final class FrontendRsync {
             Thread.currentThread().interrupt();
             throw new HostException(host, "interrupted while copying " + src, e);
         }
-    }
-
-    /** rsync's first complaint is the cause (e.g. ssh's); its last line is only "rsync error: ... code N". */
-    private static String firstLine(String s) {
-        return s.strip().lines().filter(l -> !l.isBlank()).findFirst().orElse("no message");
     }
 
     private static Thread pump(InputStream in, ByteArrayOutputStream sink) {

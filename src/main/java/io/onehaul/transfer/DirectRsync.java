@@ -63,7 +63,7 @@ public final class DirectRsync implements FileTransfer {
                 o.timeout());
         if (!r.ok()) {
             throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
-                    + " failed: " + r.reason());
+                    + " failed: " + whyRsyncFailed(r));
         }
         return new TransferResult(number(SENT, r.stdout()), number(SIZE, r.stdout()), r.elapsed());
     }
@@ -98,6 +98,27 @@ public final class DirectRsync implements FileTransfer {
         String r = remoteRsync.strip();
         int lastWord = r.lastIndexOf(' ');
         return lastWord < 0 ? "" : r.substring(0, lastWord).strip() + " ";
+    }
+
+    /** rsync's summary line says "see previous errors": the lines before it are the reason. */
+    private static final int MAX_REASON_LINES = 4;
+
+    /**
+     * The lines that say why (rsync's own "rsync: …" and ssh's), the summary last: not just "some
+     * files/attrs were not transferred (see previous errors) (code 23)".
+     */
+    public static String whyRsyncFailed(CommandResult r) {
+        List<String> lines = r.stderr().lines().map(String::strip)
+                .filter(l -> l.startsWith("rsync:") || l.startsWith("ssh:") || l.startsWith("rsync error:")
+                        || l.contains("Host key verification failed") || l.contains("Permission denied"))
+                .distinct().toList();
+        if (lines.isEmpty()) {
+            return r.reason();
+        }
+        List<String> causes = lines.stream().filter(l -> !l.startsWith("rsync error:")).limit(MAX_REASON_LINES).toList();
+        List<String> all = new ArrayList<>(causes);
+        lines.stream().filter(l -> l.startsWith("rsync error:")).reduce((a, b) -> b).ifPresent(all::add);
+        return String.join("; ", all);
     }
 
     static long number(Pattern p, String stats) {

@@ -26,6 +26,24 @@ class DirectRsyncTest {
         assertEquals("", new DirectRsync("ssh", "/usr/bin/rsync").remotePrivilege());
     }
 
+    @Test
+    void aFailedCopySaysWhatRsyncSaidNotJustSeePreviousErrors() {
+        var r = new io.onehaul.host.CommandResult(23, "", """
+                rsync: [receiver] write failed on "/var/lib/one/datastores/100/7/disk.0": No space left on device (28)
+                rsync: [sender] write error: Broken pipe (32)
+                rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1338) [sender=3.2.7]
+                """, java.time.Duration.ZERO);
+        String why = DirectRsync.whyRsyncFailed(r);
+        assertTrue(why.startsWith("rsync: [receiver] write failed on \"/var/lib/one/datastores/100/7/disk.0\": No space left"),
+                why);
+        assertTrue(why.endsWith("(code 23) at main.c(1338) [sender=3.2.7]"), why);
+        var ssh = new io.onehaul.host.CommandResult(255, "", "ssh: connect to host h3 port 22: No route to host\n"
+                + "rsync: connection unexpectedly closed (0 bytes received so far) [sender]\n"
+                + "rsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]\n", java.time.Duration.ZERO);
+        assertTrue(DirectRsync.whyRsyncFailed(ssh).startsWith("ssh: connect to host h3 port 22: No route to host; rsync:"),
+                DirectRsync.whyRsyncFailed(ssh));
+    }
+
     private Proc.Result pipe(String sendArgs, String receiveArgs, String ranges, boolean cutStream) throws Exception {
         Path send = dir.resolve("send.pl");
         Path receive = dir.resolve("receive.pl");
