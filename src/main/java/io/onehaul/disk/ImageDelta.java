@@ -87,11 +87,11 @@ public final class ImageDelta {
     }
 
     /** Pre-sync, container running: each snapshot becomes the destination's image. Returns bytes sent. */
-    public long sendSnapshots() {
+    public long sendSnapshots(int attempts) {
         long sent = 0;
         for (String image : images) {
             sent += transfer.copy(source, baseDir + "/" + image, dstHost, dstFolder + "/" + image,
-                    new FileTransfer.Options(false, List.of(), true, timeout)).bytesSent();
+                    new FileTransfer.Options(false, List.of(), true, timeout).withAttempts(attempts)).bytesSent();
         }
         return sent;
     }

@@ -21,8 +21,10 @@ public final class DirectRsync implements FileTransfer {
     private static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
     private static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DirectRsync.class);
     private final Routes routes;
     private final String remoteRsync;
+    private java.util.function.Consumer<Duration> sleeper = BrokenConnection::sleep;
 
     /**
      * @param sshCommand  the ssh the source host uses to reach the destination (rsync -e)
@@ -59,8 +61,15 @@ public final class DirectRsync implements FileTransfer {
         }
         cmd.add(srcPath);
         cmd.add(route.address() + ":" + dstPath);
-        CommandResult r = source.run((o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd),
-                o.timeout());
+        String line = (o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd);
+        CommandResult r = source.run(line, o.timeout());
+        for (int attempt = 2; !r.ok() && attempt <= o.attempts() && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
+            Duration wait = BrokenConnection.backoff(attempt);
+            log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s, resuming what was copied", srcPath, dstHost,
+                    whyRsyncFailed(r), attempt, o.attempts(), wait.toSeconds());
+            sleeper.accept(wait);
+            r = source.run(line, o.timeout());
+        }
         if (!r.ok()) {
             throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
                     + " failed: " + whyRsyncFailed(r));
@@ -91,6 +100,12 @@ public final class DirectRsync implements FileTransfer {
                     + dstFile + " failed: " + (r.ok() ? "wrote " + written + " of " + expected + " bytes" : r.reason()));
         }
         return new TransferResult(expected, size, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** For specs: waits between attempts without sleeping. */
+    DirectRsync sleepingWith(java.util.function.Consumer<Duration> s) {
+        this.sleeper = s;
+        return this;
     }
 
     /** "sudo -n " when the destination's rsync runs as "sudo -n rsync" (all but its last word), else nothing. */

@@ -32,13 +32,25 @@ public interface FileTransfer {
      * @param flushFirst a command run on the source right before the copy, in the same round trip ("true":
      *                   none), e.g. one that writes the pending writes of mounted images into their files
      */
-    record Options(boolean delete, List<String> excludes, boolean inPlace, String flushFirst, Duration timeout) {
+    /**
+     * @param attempts   how many times a copy whose connection broke is tried (each resumes: delta, in place)
+     */
+    record Options(boolean delete, List<String> excludes, boolean inPlace, String flushFirst, Duration timeout,
+                   int attempts) {
+        public Options(boolean delete, List<String> excludes, boolean inPlace, String flushFirst, Duration timeout) {
+            this(delete, excludes, inPlace, flushFirst, timeout, 1);
+        }
+
         public Options(boolean delete, List<String> excludes, boolean inPlace, Duration timeout) {
-            this(delete, excludes, inPlace, "true", timeout);
+            this(delete, excludes, inPlace, "true", timeout, 1);
         }
 
         public static Options mirror(Duration timeout, String... excludes) {
-            return new Options(true, List.of(excludes), false, "true", timeout);
+            return new Options(true, List.of(excludes), false, "true", timeout, 1);
+        }
+
+        public Options withAttempts(int n) {
+            return new Options(delete, excludes, inPlace, flushFirst, timeout, n);
         }
     }
 

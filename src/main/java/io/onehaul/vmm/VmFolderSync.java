@@ -23,6 +23,12 @@ final class VmFolderSync {
     /** The images' reflink snapshots: beside the work folder, which every dump empties. */
     static final String SNAPSHOTS = ".migration-snapshots";
     private static final Duration QUICK = Duration.ofSeconds(30);
+    /**
+     * A pre-sync whose connection broke is resumed (the container runs, nothing waits on it); a copy in the
+     * freeze is not: retrying there lengthens the freeze the workload feels, a rollback ends it at once.
+     */
+    static final int PRESYNC_ATTEMPTS = 3;
+    static final int FREEZE_ATTEMPTS = 1;
 
     private final HostShell src;
     private final HostShell dst;
@@ -51,8 +57,8 @@ final class VmFolderSync {
         if (!without.isEmpty()) {
             log.warn("{}: the freeze will copy whole disk images with rsync (it reads them on both hosts)", without);
         }
-        var folder = copyFolder(false, null, "true");
-        long images = delta.sendSnapshots();
+        var folder = copyFolder(false, null, "true", PRESYNC_ATTEMPTS);
+        long images = delta.sendSnapshots(PRESYNC_ATTEMPTS);
         log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms (+ {} MiB of snapshots of {})",
                 r.sourceSysdir(), r.destinationHost(), folder.bytesSent() >> 20, folder.totalFileBytes() >> 20,
                 folder.elapsed().toMillis(), images >> 20, delta.images().isEmpty() ? "no image" : delta.images());
@@ -63,13 +69,13 @@ final class VmFolderSync {
     long finalSync(MemoryTransport transport) {
         String flush = flushMounts();
         long blocks = delta.sendChanges(flush);
-        return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true").bytesSent();
+        return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true", FREEZE_ATTEMPTS).bytesSent();
     }
 
     /** The container is stopped and its disks unmounted (cold move): the same, without dump images. */
     long coldSync() {
         long blocks = delta.sendChanges("true");
-        return blocks + copyFolder(false, null, "true").bytesSent();
+        return blocks + copyFolder(false, null, "true", FREEZE_ATTEMPTS).bytesSent();
     }
 
     /**
@@ -90,7 +96,7 @@ final class VmFolderSync {
     }
 
     /** @param flush run first on the source, in the same round trip ("true": nothing to flush) */
-    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush) {
+    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush, int attempts) {
         List<String> excludes = new ArrayList<>(List.of("/mapper", "/checkpoint", "/" + SNAPSHOTS));
         excludes.addAll(delta.excludes());
         if (!withDump) {
@@ -104,6 +110,6 @@ final class VmFolderSync {
             }
         }
         return transfer.copy(src, r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
-                new FileTransfer.Options(true, excludes, true, flush, timeout));
+                new FileTransfer.Options(true, excludes, true, flush, timeout, attempts));
     }
 }

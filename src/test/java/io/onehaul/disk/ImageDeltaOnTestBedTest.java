@@ -64,7 +64,7 @@ class ImageDeltaOnTestBedTest {
         ImageDelta d = delta(FOLDER, SNAPSHOTS);
         assertEquals("", d.snapshot(), "XFS shares blocks");
         assertEquals(List.of("disk.0"), d.images(), "images below " + ImageDelta.MIN_IMAGE_MIB + " MiB are left to rsync");
-        assertTrue(d.sendSnapshots() >= 64 * MIB);
+        assertTrue(d.sendSnapshots(1) >= 64 * MIB);
 
         // written after the snapshot: scattered 4 KiB blocks, a 1 MiB run, and the image grows by 2 MiB
         tb.execOk("h1", "for o in 3 777 9001 15000; do head -c 4096 /dev/urandom | dd of=" + FOLDER
@@ -83,7 +83,7 @@ class ImageDeltaOnTestBedTest {
     void a_shrunk_image_and_nothing_written_are_copied_right_too() {
         ImageDelta d = delta(FOLDER, SNAPSHOTS);
         d.snapshot();
-        d.sendSnapshots();
+        d.sendSnapshots(1);
         assertEquals(0, d.sendChanges("sync"), "nothing written, nothing sent");
         tb.execOk("h1", "truncate -s 32M " + FOLDER + "/disk.0");
         d.sendChanges("sync");
@@ -106,7 +106,7 @@ class ImageDeltaOnTestBedTest {
     void a_destination_that_cannot_take_the_blocks_fails_the_copy_with_its_reason() {
         ImageDelta d = delta(FOLDER, SNAPSHOTS);
         d.snapshot();
-        d.sendSnapshots();
+        d.sendSnapshots(1);
         tb.execOk("h1", "head -c 4096 /dev/urandom | dd of=" + FOLDER + "/disk.0 bs=4096 seek=5 conv=notrunc status=none");
         tb.execOk("h2", "rm -f " + FOLDER + "/disk.0");
         HostException e = assertThrows(HostException.class, () -> d.sendChanges("sync"));

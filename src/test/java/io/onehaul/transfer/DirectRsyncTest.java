@@ -44,6 +44,69 @@ class DirectRsyncTest {
                 DirectRsync.whyRsyncFailed(ssh));
     }
 
+    /** A source host whose rsync answers from a script, one result per run. */
+    static final class ScriptedHost implements io.onehaul.host.HostShell {
+        final java.util.Deque<io.onehaul.host.CommandResult> answers = new java.util.ArrayDeque<>();
+        final java.util.List<String> commands = new java.util.ArrayList<>();
+
+        ScriptedHost answer(int exit, String stderr) {
+            answers.add(new io.onehaul.host.CommandResult(exit, exit == 0 ? "Total bytes sent: 1,234\nTotal file size: 5,678\n"
+                    : "", stderr, java.time.Duration.ZERO));
+            return this;
+        }
+
+        @Override public String host() { return "h1"; }
+
+        @Override public io.onehaul.host.CommandResult run(String command, byte[] stdin, java.time.Duration timeout) {
+            commands.add(command);
+            return answers.remove();
+        }
+
+        @Override public void close() {}
+    }
+
+    private static FileTransfer.Options copyOptions(int attempts) {
+        return new FileTransfer.Options(true, List.of(), true, java.time.Duration.ofSeconds(60)).withAttempts(attempts);
+    }
+
+    @Test
+    void aCopyWhoseConnectionBrokeIsResumedWithGrowingPauses() {
+        ScriptedHost h1 = new ScriptedHost()
+                .answer(12, "rsync: connection unexpectedly closed (1048576 bytes received so far) [sender]")
+                .answer(255, "ssh: connect to host h2 port 22: Connection timed out")
+                .answer(0, "");
+        List<java.time.Duration> waited = new java.util.ArrayList<>();
+        var result = new DirectRsync("ssh", "rsync").sleepingWith(waited::add)
+                .copy(h1, "/ds/7/", "h2", "/ds/7", copyOptions(3));
+        assertEquals(1234, result.bytesSent());
+        assertEquals(3, h1.commands.size());
+        assertEquals(List.of(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(4)), waited);
+    }
+
+    @Test
+    void aFullDiskOrARefusedKeyIsNotRetriedAndTheLastAttemptsReasonIsShown() {
+        ScriptedHost full = new ScriptedHost().answer(23, "rsync: [receiver] write failed on \"/ds/7/disk.0\": "
+                + "No space left on device (28)\nrsync error: some files/attrs were not transferred (code 23)");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.onehaul.host.HostException.class,
+                () -> new DirectRsync("ssh", "rsync").sleepingWith(d -> { }).copy(full, "/ds/7/", "h2", "/ds/7", copyOptions(3)));
+        assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+        assertEquals(1, full.commands.size());
+
+        ScriptedHost refused = new ScriptedHost().answer(255, "Host key verification failed.");
+        org.junit.jupiter.api.Assertions.assertThrows(io.onehaul.host.HostException.class,
+                () -> new DirectRsync("ssh", "rsync").sleepingWith(d -> { }).copy(refused, "/ds/7/", "h2", "/ds/7",
+                        copyOptions(3)));
+        assertEquals(1, refused.commands.size());
+
+        ScriptedHost down = new ScriptedHost().answer(255, "ssh: connect to host h2 port 22: No route to host")
+                .answer(255, "ssh: connect to host h2 port 22: No route to host");
+        var gone = org.junit.jupiter.api.Assertions.assertThrows(io.onehaul.host.HostException.class,
+                () -> new DirectRsync("ssh", "rsync").sleepingWith(d -> { }).copy(down, "/ds/7/", "h2", "/ds/7",
+                        copyOptions(2)));
+        assertEquals(2, down.commands.size(), "bounded: as many attempts as allowed, no more");
+        assertTrue(gone.getMessage().contains("No route to host"), gone.getMessage());
+    }
+
     private Proc.Result pipe(String sendArgs, String receiveArgs, String ranges, boolean cutStream) throws Exception {
         Path send = dir.resolve("send.pl");
         Path receive = dir.resolve("receive.pl");
