@@ -8,7 +8,9 @@ import java.util.List;
  * maps alone (nothing is read). After {@code cp --reflink}, both files point at the same blocks; a
  * write to either gives the written file new blocks (copy on write). So a byte is unchanged exactly
  * where both files map it to the same physical address and the filesystem marks the extent shared,
- * or where both have a hole. Everything else (new blocks, a hole punched by a discard, the tail
+ * or where both read as zeros (a hole, or an extent allocated but never written: XFS preallocates such
+ * extents around writes into a hole, measured 29 MiB of them for 1 MiB written in 20 s on an image that
+ * rsync had made sparse). Everything else (new blocks, a hole punched by a discard, the tail
  * beyond the snapshot's size, extents whose address means nothing: delayed allocation, inline or
  * compressed data) counts as changed: sending too much costs time, sending too little corrupts.
  */
@@ -23,7 +25,9 @@ public final class ChangedBlocks {
      * @param size    the image's size now
      * @param base    the snapshot taken before the pre-sync, whose content the destination holds
      */
-    public static List<ByteRange> since(List<Extent> current, long size, List<Extent> base) {
+    public static List<ByteRange> since(List<Extent> currentMap, long size, List<Extent> baseMap) {
+        List<Extent> current = withData(currentMap);
+        List<Extent> base = withData(baseMap);
         List<ByteRange> changed = new ArrayList<>();
         int ci = 0;
         int bi = 0;
@@ -44,6 +48,11 @@ public final class ChangedBlocks {
             at = next;
         }
         return changed;
+    }
+
+    /** The extents that hold data: unwritten ones read as zeros, so they count as holes. */
+    private static List<Extent> withData(List<Extent> extents) {
+        return extents.stream().filter(e -> !e.readsAsZeros()).toList();
     }
 
     /** Where the current piece (an extent, or the hole before the next one) ends. */

@@ -7,6 +7,8 @@ package io.onehaul.disk;
 public record Extent(long logical, long physical, long length, int flags) {
     /** The bytes are shared with another file (a reflink copy): the mark of a block not written since. */
     public static final int SHARED = 0x2000;
+    /** Allocated but never written (preallocation): reads as zeros, exactly as a hole does. */
+    public static final int UNWRITTEN = 0x800;
     /** Flags under which the physical address says nothing reliable about the content. */
     static final int UNRELIABLE = 0x2 /* UNKNOWN */ | 0x4 /* DELALLOC */ | 0x8 /* ENCODED */
             | 0x100 /* NOT_ALIGNED */ | 0x200 /* DATA_INLINE */ | 0x400 /* DATA_TAIL */;
@@ -24,6 +26,10 @@ public record Extent(long logical, long physical, long length, int flags) {
     /** The physical address of a byte inside this extent. */
     long physicalAt(long offset) {
         return physical + (offset - logical);
+    }
+
+    boolean readsAsZeros() {
+        return (flags & UNWRITTEN) != 0;
     }
 
     boolean sharedAndReliable() {

@@ -63,6 +63,19 @@ class ChangedBlocksTest {
     }
 
     @Test
+    void extentsAllocatedButNeverWrittenReadAsZerosLikeTheHolesTheyFill() {
+        // recorded on XFS: ext4 wrote 4 KiB into holes of a sparse image; XFS preallocated unwritten extents around it
+        List<Extent> base = List.of(e(0, 100 * MIB, 512 * 1024, SHARED));
+        List<Extent> now = List.of(e(0, 100 * MIB, 512 * 1024, SHARED), e(532480, 280084480, 8192, 0),
+                e(540672, 37949440, 4096, Extent.UNWRITTEN), e(565248, 37974016, 28672, Extent.UNWRITTEN),
+                e(671744, 38080512, 311296, Extent.UNWRITTEN));
+        assertEquals(List.of(new ByteRange(532480, 8192)), ChangedBlocks.since(now, 4 * MIB, base));
+        // data before, unwritten now (e.g. a range discarded and preallocated again): zeros must be sent
+        List<Extent> zeroed = List.of(e(0, 300 * MIB, 512 * 1024, Extent.UNWRITTEN));
+        assertEquals(List.of(new ByteRange(0, 512 * 1024)), ChangedBlocks.since(zeroed, 512 * 1024, base));
+    }
+
+    @Test
     void rangesCloserThanTheMergeGapGoAsOne() {
         List<Extent> base = List.of(e(0, 100 * MIB, 4 * MIB, SHARED));
         List<Extent> now = List.of(e(0, 900 * MIB, 4096, 0), e(4096, 100 * MIB + 4096, 64 * 1024, SHARED),
