@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Shared set-up of the onehaul TM specs on the test bed: VM ids 300–399 (lifecycle tests use 200–299,
- * migration 400–499), VM folders with awkward content, containers deployed through lxc_live, and a
+ * migration 400–499, relay migration 640–649), VM folders with awkward content, containers deployed through lxc_live, and a
  * scrub of everything a test made.
  */
 abstract class TmOnTestBed {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("testbed")
 class RelayMigrationOnTestBedTest extends ContainersOnTestBed {
-    private static final AtomicInteger NEXT_VMID = new AtomicInteger(490);
+    private static final AtomicInteger NEXT_VMID = new AtomicInteger(640);
 
     private void isolateH2FromH1(boolean on) {
         String rule = "INPUT -s " + tb.ip("h1") + " -j DROP";
