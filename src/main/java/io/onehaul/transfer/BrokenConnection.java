@@ -13,14 +13,15 @@ final class BrokenConnection {
     /** rsync: socket I/O (10), protocol data stream (12), timeout in data send/receive (30) or connect (35); ssh (255). */
     static final Set<Integer> EXIT_CODES = Set.of(10, 12, 30, 35, 255);
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(2);
+    /** Besides a refused key or login (what {@link PathChoice#classify} calls REFUSED): the destination's own state. */
     private static final Pattern NOT_THE_NETWORK = Pattern.compile(
-            "Host key verification failed|IDENTIFICATION HAS CHANGED|Permission denied|No space left on device|"
-                    + "Disk quota exceeded|No such file or directory");
+            "No space left on device|Disk quota exceeded|No such file or directory");
 
     private BrokenConnection() {}
 
     static boolean is(int exitCode, String stderr) {
-        return EXIT_CODES.contains(exitCode) && !NOT_THE_NETWORK.matcher(stderr).find();
+        return EXIT_CODES.contains(exitCode) && PathChoice.classify(exitCode, stderr) != PathChoice.Reach.REFUSED
+                && !NOT_THE_NETWORK.matcher(stderr).find();
     }
 
     /** Before attempt n (n ≥ 2): 2 s, 4 s, 8 s, … */
