@@ -8,7 +8,9 @@
 # other host's files, containers or LXC command sockets (abstract sockets are per netns).
 # Background and measured facts: /work/shared/notes/criu-lxc-on-these-machines.md, testbed/README.md.
 #
-#   testbed.sh up [N]               create h1..hN (default 2); a healthy bed with the same N is kept
+#   testbed.sh up [N] [--provider-b "H..."]
+#                                   create h1..hN (default 2); the hosts named (e.g. "h3") are provider
+#                                   B's, behind the WAN link; a healthy bed of the same shape is kept
 #   testbed.sh down                 remove everything `up` made; safe after a partial up or on nothing
 #   testbed.sh status               hosts, IPs, sshd, running containers
 #   testbed.sh exec HOST -- CMD...  run CMD in HOST's network and mount namespaces (no ssh)
@@ -17,11 +19,14 @@
 #   testbed.sh link HOST tbf MBIT   shape HOST's link to MBIT Mbit/s both ways (tbf; idempotent)
 #   testbed.sh link HOST clear      remove that shaping (idempotent)
 #   testbed.sh link HOST show       the qdiscs on both ends of HOST's link
+#   testbed.sh providers split|join isolate the providers (what `up` does) / let them reach each other
 #
 # State dir: ${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}; after `up` it holds `env`.
 # Datastores: ${ONEHAUL_TESTBED_DATASTORE_FS:-xfs}: each host's /var/lib/one/datastores is an XFS
 # file system of its own (a sparse image in the state dir, reflinks on, as OpenNebula hosts on
 # RHEL-like systems have by default), so a migration can snapshot disk images; `dir` = a plain folder.
+# WAN to provider B: ${ONEHAUL_TESTBED_WAN_RTT_MS:-40} ms of added round trip (delayline.c), and
+# ${ONEHAUL_TESTBED_WAN_MBIT:-100} Mbit/s (tbf; 0 = not shaped), set by `up`.
 set -euo pipefail
 
 STATE=${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}
@@ -34,6 +39,15 @@ case "$DATASTORE_FS" in xfs|dir) ;; *) echo "testbed: ONEHAUL_TESTBED_DATASTORE_
 FE_BRIDGE=ohtb0                 # root-namespace bridge: the "front-end" side of the host network
 FE_IP=10.231.0.1
 NET=10.231.0
+# Provider B's hosts are not on the bridge: each has a point-to-point TUN link to the front-end
+# (WAN_FE_IP on the front-end's side) through a delay line, and its own address in WAN_NET.
+WAN_NET=10.231.1
+WAN_FE_IP=10.231.1.1
+WAN_RTT_MS=${ONEHAUL_TESTBED_WAN_RTT_MS:-40}
+WAN_MBIT=${ONEHAUL_TESTBED_WAN_MBIT:-100}
+[[ "$WAN_RTT_MS" =~ ^[0-9]+$ ]] && [ "$WAN_RTT_MS" -le 2000 ] || { echo "testbed: ONEHAUL_TESTBED_WAN_RTT_MS must be 0..2000" >&2; exit 2; }
+[[ "$WAN_MBIT" =~ ^[0-9]+$ ]] && [ "$WAN_MBIT" -le 100000 ] || { echo "testbed: ONEHAUL_TESTBED_WAN_MBIT must be 0..100000" >&2; exit 2; }
+PROVIDER_CHAIN=OHTB-PROVIDER   # iptables chain in every host that keeps the providers apart
 NIC_BRIDGE=onebr0               # per-host bridge that container NICs attach to (no address on purpose)
 NETNS_PREFIX=ohtb-              # network namespace ohtb-hN
 VETH_PREFIX=vohtb-              # root-side veth end vohtb-hN (the host side is renamed eth0)
@@ -59,7 +73,10 @@ die() { log "error: $*"; exit 1; }
 netns_of() { echo "${NETNS_PREFIX}$1"; }
 mntns_of() { echo "$STATE/ns/$1"; }
 hostdir() { echo "$STATE/hosts/$1"; }
-host_ip() { echo "$NET.$((10 + ${1#h}))"; }
+# Provider B's hosts, as `up` recorded them (one name per line).
+provider_b() { cat "$STATE/provider-b" 2>/dev/null || true; }
+in_provider_b() { provider_b | grep -qx "$1"; }
+host_ip() { if in_provider_b "$1"; then echo "$WAN_NET.$((10 + ${1#h}))"; else echo "$NET.$((10 + ${1#h}))"; fi; }
 
 # Run a command inside a host's namespaces. nsenter, not `ip netns exec`: the latter remounts /sys,
 # which hides /sys/fs/cgroup, and LXC then cannot create cgroups.
@@ -212,6 +229,10 @@ do_down() {
   mapfile -t ct_names < <(for c in "$STATE"/hosts/*/fs/var/lib/lxc/*/; do
                             [ -d "$c" ] && basename "$c"; done | sort -u)
   for h in "${hosts[@]}"; do stop_host "$h"; done
+  for h in "${hosts[@]}"; do
+    p=$(delayline_pid "$h")
+    if [ -n "$p" ]; then kill_pids "$p"; fi
+  done
   mapfile -t p < <(stray_container_pids)
   if [ ${#p[@]} -gt 0 ]; then log "killing ${#p[@]} stray container process(es)"; kill_pids "${p[@]}"; fi
 
@@ -299,19 +320,102 @@ mntns_setup() {
   rmdir "$sysfs"
 }
 
+# Provider A: a veth from the front-end's bridge to eth0 inside the host; A's hosts share that segment.
+link_provider_a() {
+  local h=$1 ip=$2 netns=$3
+  ip link add "${VETH_PREFIX}$h" type veth peer name eth0 netns "$netns"
+  ip link set "${VETH_PREFIX}$h" master "$FE_BRIDGE" up
+  nsenter --net="/run/netns/$netns" sh -c "
+    ip addr add $ip/24 dev eth0
+    ip link set eth0 up
+    ip route add default via $FE_IP"
+}
+
+# Provider B: a TUN device at each end (${VETH_PREFIX}hN on the front-end, eth0 in the host), point to
+# point, joined by the delay line. Same device names as A's veth ends, so `link` shapes either.
+link_provider_b() {
+  local h=$1 ip=$2 netns=$3
+  ip tuntap add dev "${VETH_PREFIX}$h" mode tun
+  ip addr add "$WAN_FE_IP" peer "$ip" dev "${VETH_PREFIX}$h"
+  ip link set "${VETH_PREFIX}$h" up
+  nsenter --net="/run/netns/$netns" sh -c "
+    ip tuntap add dev eth0 mode tun
+    ip addr add $ip peer $WAN_FE_IP dev eth0
+    ip link set eth0 up
+    ip route add default via $WAN_FE_IP dev eth0"
+  start_delayline "$h"
+}
+
+delayline_pid() {
+  local f pid
+  f="$(hostdir "$1")/delayline.pid"
+  [ -s "$f" ] || return 0
+  pid=$(cat "$f")
+  if alive "$pid"; then echo "$pid"; fi
+}
+
+start_delayline() {
+  local h=$1 hd
+  hd=$(hostdir "$h")
+  mkdir -p "$hd"
+  # std fds away from the caller's pipes and fd 9 (the lock) closed, as for sshd (start_sshd).
+  "$STATE/delayline" "$((WAN_RTT_MS / 2))" "${VETH_PREFIX}$h" "/run/netns/$(netns_of "$h")" eth0 \
+    </dev/null >>"$hd/delayline.log" 2>&1 9>&- &
+  echo $! > "$hd/delayline.pid"
+}
+
+# Every host drops what comes from or goes to the other provider's addresses (iptables in its own
+# namespace), so isolation holds whatever the front-end routes. No-op on a bed without provider B.
+providers_split() {
+  local h other
+  [ -n "$(provider_b)" ] || return 0
+  for h in "$@"; do
+    if in_provider_b "$h"; then other="$NET.0/24"; else other="$WAN_NET.0/24"; fi
+    nsenter --net="/run/netns/$(netns_of "$h")" sh -c "
+      iptables -w -N $PROVIDER_CHAIN 2>/dev/null || iptables -w -F $PROVIDER_CHAIN
+      iptables -w -A $PROVIDER_CHAIN -s $other -j DROP
+      iptables -w -A $PROVIDER_CHAIN -d $other -j DROP
+      iptables -w -C INPUT -j $PROVIDER_CHAIN 2>/dev/null || iptables -w -I INPUT -j $PROVIDER_CHAIN
+      iptables -w -C OUTPUT -j $PROVIDER_CHAIN 2>/dev/null || iptables -w -I OUTPUT -j $PROVIDER_CHAIN"
+  done
+  front_end_forwarding 0
+}
+
+# For a direct path between providers over the same WAN link (benchmarks): the rules go and the
+# front-end forwards between its bridge and provider B's links, and only there (per device).
+providers_join() {
+  local h
+  [ -n "$(provider_b)" ] || die "no provider B on this test bed (up N --provider-b HOSTS)"
+  for h in "$@"; do
+    nsenter --net="/run/netns/$(netns_of "$h")" iptables -w -F "$PROVIDER_CHAIN" 2>/dev/null || true
+  done
+  front_end_forwarding 1
+}
+
+front_end_forwarding() {
+  local v=$1 h
+  echo "$v" > "/proc/sys/net/ipv4/conf/$FE_BRIDGE/forwarding"
+  for h in $(provider_b); do echo "$v" > "/proc/sys/net/ipv4/conf/${VETH_PREFIX}$h/forwarding"; done
+}
+
+# Split = each host's chain holds its two DROP rules.
+providers_split_now() {
+  local h
+  [ -n "$(provider_b)" ] || return 0
+  for h in "$@"; do
+    [ "$(nsenter --net="/run/netns/$(netns_of "$h")" iptables -w -S "$PROVIDER_CHAIN" 2>/dev/null | grep -c -- '-j DROP')" = 2 ] || return 1
+  done
+}
+
 make_host() {
   local h=$1 ip hd p netns
   ip=$(host_ip "$h"); hd=$(hostdir "$h"); netns=$(netns_of "$h")
 
-  # Network: veth from the front-end bridge to eth0 inside the host; a NIC bridge for containers.
+  # Network: eth0 to the front-end (provider A: on its bridge; B: over the WAN); a NIC bridge for containers.
   ip netns add "$netns"
-  ip link add "${VETH_PREFIX}$h" type veth peer name eth0 netns "$netns"
-  ip link set "${VETH_PREFIX}$h" master "$FE_BRIDGE" up
+  if in_provider_b "$h"; then link_provider_b "$h" "$ip" "$netns"; else link_provider_a "$h" "$ip" "$netns"; fi
   nsenter --net="/run/netns/$netns" sh -c "
     ip link set lo up
-    ip addr add $ip/24 dev eth0
-    ip link set eth0 up
-    ip route add default via $FE_IP
     ip link add $NIC_BRIDGE type bridge
     ip link set $NIC_BRIDGE up"
 
@@ -402,6 +506,10 @@ write_env() {
     echo "TB_NIC_BRIDGE=$NIC_BRIDGE"
     echo "TB_CRIU_ENV=$CRIU_ENV"
     echo "TB_SCRIPT=$SELF"
+    echo "TB_PROVIDER_B=$(provider_b | tr '\n' ' ' | sed 's/ $//')"
+    echo "TB_WAN_FRONTEND_IP=$WAN_FE_IP"
+    echo "TB_WAN_RTT_MS=$WAN_RTT_MS"
+    echo "TB_WAN_MBIT=$WAN_MBIT"
   } > "$tmp"
   # TB_HOSTS holds a space, so a plain `. env` would run "h2" as a command. env.sh is the same
   # content quoted for shells; `env` stays exactly KEY=value for Java.
@@ -411,10 +519,15 @@ write_env() {
 
 # Healthy = every piece `up` makes is there and every sshd takes a strict-host-key login.
 healthy() {
-  local n=$1 hosts h
+  local n=$1 want_b=$2 hosts h
   [ -f "$STATE/env" ] || return 1
   hosts=$(sed -n 's/^TB_HOSTS=//p' "$STATE/env")
   [ "$hosts" = "$(seq -f 'h%g' -s ' ' 1 "$n")" ] || return 1
+  [ "$(provider_b | tr '\n' ' ')" = "$want_b" ] || return 1
+  [ "$(sed -n 's/^TB_WAN_RTT_MS=//p' "$STATE/env")" = "$WAN_RTT_MS" ] || return 1
+  for h in $(provider_b); do [ -n "$(delayline_pid "$h")" ] || return 1; done
+  # shellcheck disable=SC2086
+  providers_split_now $hosts || return 1
   ip link show "$FE_BRIDGE" >/dev/null 2>&1 || return 1
   grep -qx "$HOSTS_BEGIN" /etc/hosts || return 1
   for h in $hosts; do
@@ -442,14 +555,19 @@ raise_pipe_max() {
 }
 
 do_up() {
-  local n=$1 hosts=() h p t0=$EPOCHREALTIME
+  local n=$1 want_b=$2 hosts=() h p t0=$EPOCHREALTIME
   raise_pipe_max
-  if healthy "$n"; then log "test bed with $n host(s) is up"; return 0; fi
+  if healthy "$n" "$want_b"; then log "test bed with $n host(s) is up${want_b:+ (provider B: $want_b)}"; return 0; fi
   if anything_present; then log "tearing down an existing or broken test bed"; do_down; fi
 
   for p in $(seq "$n"); do hosts+=("h$p"); done
   mkdir -p "$STATE/keys" "$STATE/hosts" "$STATE/ns"
   chmod 700 "$STATE" "$STATE/keys"
+  # Written first: host_ip and every later step ask it which provider a host is in.
+  for h in $want_b; do echo "$h"; done > "$STATE/provider-b"
+  if [ -n "$want_b" ]; then
+    gcc -O2 -Wall -o "$STATE/delayline" "$(dirname "$SELF")/delayline.c"
+  fi
   : > "$STATE/created-dirs"
   for p in "${HOST_PATHS[@]}" /run/sshd; do mkdir_recorded "$p"; done  # /run/sshd: sshd's privsep dir
 
@@ -490,11 +608,15 @@ Host ${hosts[*]} $NET.*
 EOF
   hosts_block_write "${hosts[@]}"
 
+  providers_split "${hosts[@]}"
+  for h in $want_b; do
+    if [ "$WAN_MBIT" -gt 0 ]; then do_link "$h" tbf "$WAN_MBIT"; fi
+  done
   for h in "${hosts[@]}"; do start_sshd "$h"; done
   for h in "${hosts[@]}"; do wait_ssh "$h"; done
 
   write_env "${hosts[@]}"
-  log "test bed with $n host(s) is up in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; env: $STATE/env"
+  log "test bed with $n host(s) is up${want_b:+ (provider B: $want_b, WAN ${WAN_MBIT} Mbit/s, +${WAN_RTT_MS} ms RTT)} in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; env: $STATE/env"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -516,7 +638,8 @@ do_status() {
     else
       ct="(host namespaces missing)"
     fi
-    printf '%-4s %-12s sshd: %-16s containers: %s\n' "$h" "$(host_ip "$h")" \
+    printf '%-4s %-12s %-10s sshd: %-16s containers: %s\n' "$h" "$(host_ip "$h")" \
+      "$(if in_provider_b "$h"; then echo "B (WAN)"; else echo A; fi)" \
       "$(if [ -n "$pid" ]; then echo "up (pid $pid)"; else echo DOWN; fi)" "${ct:-none}"
   done
 }
@@ -621,7 +744,7 @@ do_link() {
 
 # ---------------------------------------------------------------------------------------------
 
-usage() { sed -n '11,19p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '11,22p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
 
@@ -632,13 +755,22 @@ cmd=${1:-}; [ $# -gt 0 ] && shift
 case "$cmd" in
   up)
     need_root
-    n=${1:-2}
+    n=2; want_b=""
+    if [ $# -gt 0 ] && [ "$1" != --provider-b ]; then n=$1; shift; fi
     [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le $MAX_HOSTS ] || die "N must be 1..$MAX_HOSTS"
+    if [ $# -gt 0 ]; then
+      [ $# -eq 2 ] && [ "$1" = --provider-b ] || usage
+      for h in $2; do
+        [[ "$h" =~ ^h[0-9]+$ ]] && [ "${h#h}" -ge 1 ] && [ "${h#h}" -le "$n" ] || die "--provider-b: $h is not one of h1..h$n"
+      done
+      want_b=$(printf '%s\n' $2 | sort -u -V | tr '\n' ' ')
+      [ "$(echo "$want_b" | wc -w)" -lt "$n" ] || die "--provider-b: provider A needs at least one host"
+    fi
     take_lock
     # Not `if ! do_up`: set -e is off inside a function called as a condition.
     # shellcheck disable=SC2154  # rc is assigned inside the trap
     trap 'rc=$?; [ $rc -eq 0 ] || log "up failed; the next up (or down) cleans up"' EXIT
-    do_up "$n"
+    do_up "$n" "$want_b"
     ;;
   down)
     need_root; take_lock; do_down; log "down" ;;
@@ -662,6 +794,15 @@ case "$cmd" in
     need_root
     case "${2:-}:$#" in tbf:3|clear:2|show:2) ;; *) usage ;; esac
     do_link "$@" ;;
+  providers)
+    need_root
+    [ $# -eq 1 ] && [ -f "$STATE/env" ] || usage
+    # shellcheck disable=SC2046
+    case "$1" in
+      split) providers_split $(sed -n 's/^TB_HOSTS=//p' "$STATE/env"); log "providers isolated" ;;
+      join) providers_join $(sed -n 's/^TB_HOSTS=//p' "$STATE/env"); log "providers joined (direct path through the front-end)" ;;
+      *) usage ;;
+    esac ;;
   _mntns-setup)   # internal, see make_host
     mntns_setup "$1" ;;
   *) usage ;;

@@ -163,8 +163,7 @@ public final class SshHostShell implements HostShell {
         try {
             var bound = forwarder.bind(new net.schmizz.sshj.connection.channel.forwarded.RemotePortForwarder.Forward(
                             "127.0.0.1", 0),
-                    new net.schmizz.sshj.connection.channel.forwarded.SocketForwardingConnectListener(
-                            new java.net.InetSocketAddress(targetHost, targetPort)));
+                    new RelayConnectListener(new java.net.InetSocketAddress(targetHost, targetPort)));
             log.info("relay: {}:127.0.0.1:{} leads through the front-end to {}:{}", host, bound.getPort(), targetHost,
                     targetPort);
             return new HostRelay() {

@@ -73,6 +73,9 @@ public final class LoggingSetup {
         // a relay's forwarded sockets closing at the end log "<<copyDone>> woke to: Socket closed" as ERROR;
         // every real failure also reaches the caller as an exception, which says it in the VM log
         ctx.getLogger("net.schmizz.concurrent").setLevel(Level.OFF);
+        // A relay's copier logs "Socket closed" at ERROR whenever one side ends before the other: the
+        // normal end of a relayed connection, not something an operator should read as a failure.
+        ctx.getLogger("net.schmizz.sshj.common.StreamCopier").setLevel(Level.OFF);
         ctx.getLogger("com.hierynomus").setLevel(Level.WARN);
         ctx.getLogger("org.apache").setLevel(Level.WARN);
     }

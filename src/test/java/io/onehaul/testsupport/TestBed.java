@@ -16,6 +16,8 @@ import java.util.Map;
  * reported as skipped with the reason; CI installs everything, so nothing is skipped there.
  */
 public final class TestBed {
+    /** Provider B's host, behind the WAN link: it and provider A's hosts cannot reach each other. */
+    public static final String REMOTE = "h3";
     private static TestBed instance;
     private static String unavailable;
 
@@ -38,7 +40,9 @@ public final class TestBed {
             abort("skipped: " + unavailable);
         }
         Path script = Repo.root().resolve("testbed/testbed.sh");
-        Proc.run(List.of("bash", script.toString(), "up", "2"), null, null, null, 300).requireOk("testbed up");
+        // Two providers: h1 and h2 (A) reach each other; h3 (B) only the front-end, over the WAN link.
+        Proc.run(List.of("bash", script.toString(), "up", "3", "--provider-b", REMOTE), null, null, null, 300)
+                .requireOk("testbed up");
         instance = new TestBed(readEnv(stateDir().resolve("env")), script);
         return instance;
     }
@@ -52,7 +56,8 @@ public final class TestBed {
         if (!"0".equals(Proc.sh("id -u", 10).stdout().strip())) {
             return "the test bed needs root (network and mount namespaces, LXC, CRIU)";
         }
-        for (String tool : List.of("lxc-start", "lxc-checkpoint", "criu", "sshd", "rsync", "nsenter", "ip", "mkfs.xfs")) {
+        for (String tool : List.of("lxc-start", "lxc-checkpoint", "criu", "sshd", "rsync", "nsenter", "ip", "mkfs.xfs",
+                "iptables", "gcc")) {
             if (Proc.sh("command -v " + tool + " || test -x /usr/sbin/" + tool, 10).exit() != 0) {
                 return tool + " is not installed (run testbed/install-deps.sh)";
             }
