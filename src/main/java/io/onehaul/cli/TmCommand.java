@@ -136,7 +136,10 @@ public final class TmCommand {
                 // writes nothing: the folder line moves the disks with it.)
                 beforeWritingOn(ctx, "mv", a.vmid(), a.srcHost(), a.dstHost());
             }
-            new MoveFolder(settings(ctx), ctx.hosts(), hostToHost(ctx)).run(a);
+            TmSettings s = settings(ctx);
+            var layers = io.onehaul.vmm.SettingsLayers.fromOned(ctx.config(), CliEnvironment.current().env());
+            new MoveFolder(s, ctx.hosts(), routes -> new DirectRsync(routes, s.remoteRsync()),
+                    host -> io.onehaul.vmm.MigrateAction.transferPath(layers.forDestination(host), host)).run(a);
             return 0;
         }
     }

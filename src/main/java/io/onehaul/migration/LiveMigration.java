@@ -52,6 +52,7 @@ public final class LiveMigration {
                 steps.preflight(r);
                 return null;
             });
+            report.transferPath = steps.transferPath();
             StrategyChoice.Choice choice = chooser.apply(steps.features());
             strategy = choice.strategy();
             report.strategy = strategy.name();

@@ -29,6 +29,8 @@ public final class MigrationReport {
     public String sourceFolder;
     public String destinationFolder;
     public boolean sharedDatastore;
+    /** How the copies went between the hosts: "direct: …" or "relay: …" (through the front-end), and why. */
+    public String transferPath;
     public final List<PhaseRecord> phases = new ArrayList<>();
     /** Per-round figures and other lines worth keeping (pre-dump rounds, why a loop stopped). */
     public final List<String> notes = new ArrayList<>();

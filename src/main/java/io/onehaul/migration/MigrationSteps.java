@@ -87,6 +87,11 @@ public interface MigrationSteps {
     /** Rollback: removes whatever the migration made on the destination (container, mounts, copies). */
     void cleanDestination(MigrationRequest r);
 
+    /** "direct" or "relay", and why (from preflight); null when the steps move nothing between hosts. */
+    default String transferPath() {
+        return null;
+    }
+
     /** Seconds to add to a destination-clock time to put it on the source's clock (from preflight). */
     double destinationClockOffsetSeconds();
 }

@@ -4,29 +4,46 @@ import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
 import io.onehaul.tm.HostFiles.Kind;
 import io.onehaul.transfer.FileTransfer;
+import io.onehaul.transfer.PathChoice;
+import io.onehaul.transfer.PathFinder;
+import io.onehaul.transfer.Routes;
 import io.onehaul.vmm.ActionFailedException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * mv: moves a VM folder between hosts (cold migration, stop, undeploy, resume) as the ssh TM does
  * (reference §4.4), but restartable: oned re-runs the whole transfer file on {@code recover --retry}, so
- * every step looks first. Order: copy, compare, and only then remove the source.
+ * every step looks first. Order: copy, compare, and only then remove the source. Between hosts of two
+ * providers the copy goes through the front-end's relay, as a live migration's does ({@link PathFinder}); a
+ * copy whose connection broke is resumed ({@value #COPY_ATTEMPTS} attempts; rsync keeps a broken file's
+ * part and sends only the rest). A copy that fails for good leaves no partial folder on the destination.
  */
 public final class MoveFolder {
     private static final Logger log = LoggerFactory.getLogger(MoveFolder.class);
 
+    /** Nothing waits on a cold move but the operator: a broken connection is worth two more tries. */
+    static final int COPY_ATTEMPTS = 3;
+
     private final TmSettings settings;
     private final HostShellFactory hosts;
-    private final FileTransfer transfer;
+    private final Function<Routes, FileTransfer> transfers;
+    private final Function<String, PathChoice.Setting> pathSetting;
 
-    public MoveFolder(TmSettings settings, HostShellFactory hosts, FileTransfer transfer) {
+    /**
+     * @param transfers   the copier between hosts, along the line's routes
+     * @param pathSetting what the operator allows for a destination host ({@value PathChoice#SETTING})
+     */
+    public MoveFolder(TmSettings settings, HostShellFactory hosts, Function<Routes, FileTransfer> transfers,
+                      Function<String, PathChoice.Setting> pathSetting) {
         this.settings = settings;
         this.hosts = hosts;
-        this.transfer = transfer;
+        this.transfers = transfers;
+        this.pathSetting = pathSetting;
     }
 
     public void run(TmArgs.Move a) {
@@ -53,14 +70,31 @@ public final class MoveFolder {
             if (dst == null) {
                 HostFiles.copyWithinHost(src, a.src().path(), a.dst().path(), true, settings.copyTimeout());
             } else {
-                FileTransfer.TransferResult r = transfer.copy(src, a.src().path() + "/", a.dstHost(), a.dst().path(),
-                        FileTransfer.Options.mirror(settings.copyTimeout()));
-                log.info("sent {} bytes of {} in {} ms", r.bytesSent(), r.totalFileBytes(), r.elapsed().toMillis());
+                copyBetweenHosts(src, dst, a);
             }
             verify(src, a.src().path(), to, a.dst().path());
             HostFiles.removeTree(src, a.src().path(), settings.copyTimeout());
             log.info("moved {}:{} to {}:{} in {} ms; source removed", a.srcHost(), a.src(), a.dstHost(), a.dst(),
                     (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    private void copyBetweenHosts(HostShell src, HostShell dst, TmArgs.Move a) {
+        try (Routes routes = new Routes(settings.hostSsh())) {
+            PathFinder.open(routes, src, a.srcHost(), a.dstHost(), pathSetting.apply(a.dstHost()));
+            FileTransfer.TransferResult r = transfers.apply(routes).copy(src, a.src().path() + "/", a.dstHost(),
+                    a.dst().path(), FileTransfer.Options.mirror(settings.copyTimeout()).withAttempts(COPY_ATTEMPTS));
+            log.info("sent {} bytes of {} in {} ms", r.bytesSent(), r.totalFileBytes(), r.elapsed().toMillis());
+        } catch (RuntimeException e) {
+            // The source is whole: the half copy is only in the way (and would look like the VM's folder).
+            try {
+                HostFiles.removeTree(dst, a.dst().path(), settings.copyTimeout());
+                log.info("removed the partial copy {}:{}; {}:{} is untouched", a.dstHost(), a.dst(), a.srcHost(), a.src());
+            } catch (RuntimeException cleanup) {
+                log.warn("the partial copy {}:{} could not be removed ({}); the next mv overwrites it", a.dstHost(),
+                        a.dst(), cleanup.getMessage());
+            }
+            throw e;
         }
     }
 

@@ -21,6 +21,9 @@ public final class DirectRsync implements FileTransfer {
     private static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
     private static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
 
+    /** Inside the destination folder, protected from --delete by rsync itself; gone once a file is whole. */
+    static final String PARTIAL_DIR = ".onehaul-partial";
+
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DirectRsync.class);
     private final Routes routes;
     private final String remoteRsync;
@@ -49,7 +52,10 @@ public final class DirectRsync implements FileTransfer {
             cmd.add("--delete");
         }
         if (o.inPlace()) {
-            cmd.add("--inplace");
+            cmd.add("--inplace");   // the part of a file a broken copy wrote stays, and is the next try's basis
+        } else {
+            // a broken copy keeps the part of a file it got here (not under the file's name) for the next try
+            cmd.add("--partial-dir=" + PARTIAL_DIR);
         }
         for (String ex : o.excludes()) {
             cmd.add("--exclude=" + ex);

@@ -88,6 +88,12 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     }
 
     @Override
+    public String transferPath() {
+        var c = preflight.chosenPath();
+        return c == null ? null : c.path().name().toLowerCase(java.util.Locale.ROOT) + ": " + c.reason();
+    }
+
+    @Override
     public HostFeatures features() {
         return features;
     }

@@ -91,7 +91,7 @@ public final class MigrateAction {
     }
 
     /** The destination host's (else its cluster's) {@value PathChoice#SETTING}; auto when neither sets it. */
-    static PathChoice.Setting transferPath(List<Map<String, String>> clusterThenHost, String host) {
+    public static PathChoice.Setting transferPath(List<Map<String, String>> clusterThenHost, String host) {
         PathChoice.Setting s = PathChoice.Setting.AUTO;
         for (Map<String, String> layer : clusterThenHost) {
             String v = layer.get(PathChoice.SETTING);

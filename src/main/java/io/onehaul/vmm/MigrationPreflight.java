@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import io.onehaul.host.CommandResult;
 import io.onehaul.transfer.PathChoice;
+import io.onehaul.transfer.PathFinder;
 import io.onehaul.transfer.Routes;
 import io.onehaul.transfer.SshRoute;
 import java.util.ArrayList;
@@ -38,8 +39,6 @@ final class MigrationPreflight {
         this.path = path;
     }
 
-    /** How long the direct probe waits for the destination's SSH port before the relay is considered. */
-    static final int DIRECT_PROBE_SECONDS = 3;
 
     /** Lazy pages need CRIU's tee pipe to grow to ~3.2 MiB, which the sysctl allows (shared notes). */
     static final long LAZY_PIPE_MIN_BYTES = 4L << 20;
@@ -95,7 +94,8 @@ final class MigrationPreflight {
         }
         long link = 0;
         if (no.isEmpty()) {
-            SshRoute route = chooseRoute(r, src);
+            chosenPath = PathFinder.open(routes, src.shell(), r.sourceHost(), r.destinationHost(), path);
+            SshRoute route = routes.to(r.destinationHost());
             // the link in one round trip: an empty SSH command, then a stream of zeros
             String ssh = route.ssh() + " -o ConnectTimeout=5 " + Shell.quote(route.address());
             var reach = src.shell().run("t0=$(date +%s%N); " + ssh + " true || exit 1; t1=$(date +%s%N); head -c "
@@ -121,28 +121,12 @@ final class MigrationPreflight {
         return new Result(offset, features);
     }
 
-    /**
-     * Direct when the source reaches the destination (a short probe), else through the front-end, as the
-     * operator allows ({@link PathChoice}); the choice and why in the VM log.
-     */
-    private SshRoute chooseRoute(MigrationRequest r, LxcHost src) {
-        PathChoice.Reach reach = PathChoice.Reach.UNREACHABLE;
-        String detail = "not probed";
-        if (path != PathChoice.Setting.RELAY) {
-            SshRoute direct = routes.direct(r.destinationHost());
-            CommandResult probe = src.shell().run(direct.ssh() + " -o ConnectTimeout=" + DIRECT_PROBE_SECONDS + " "
-                    + Shell.quote(direct.address()) + " true", Duration.ofSeconds(DIRECT_PROBE_SECONDS + 20));
-            reach = PathChoice.classify(probe.exitCode(), probe.stderr());
-            detail = probe.reason();
-        }
-        PathChoice.Choice choice = PathChoice.choose(path, reach, r.sourceHost(), r.destinationHost(), detail);
-        log.info("transfer path {}: {}", choice.path().name().toLowerCase(java.util.Locale.ROOT), choice.reason());
-        return choice.path() == PathChoice.Path.RELAY ? routes.relay(src.shell(), r.destinationHost(), SSH_PORT)
-                : routes.to(r.destinationHost());
-    }
+    /** The path the copies take (direct or relayed) and why, once {@link #check} ran. */
+    private PathChoice.Choice chosenPath;
 
-    /** The destination's sshd, as the front-end reaches it for a relay (hosts run sshd on 22, as oned expects). */
-    static final int SSH_PORT = 22;
+    PathChoice.Choice chosenPath() {
+        return chosenPath;
+    }
 
     /** What the strategies can use: a feature counts only where both hosts have it. */
     static HostFeatures features(MigrationRequest r, HostFacts s, HostFacts d, long link) {

@@ -43,7 +43,7 @@ public interface SettingsLayers {
     private static Map<String, String> only(Map<String, String> template) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String k : List.of(MigrationSettingsResolver.STRATEGIES, MigrationSettingsResolver.TARGET_FREEZE,
-                MigrationSettingsResolver.COLD_FALLBACK)) {
+                MigrationSettingsResolver.COLD_FALLBACK, io.onehaul.transfer.PathChoice.SETTING)) {
             if (template.containsKey(k)) {
                 m.put(k, template.get(k));
             }

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("testbed")
 class ColdMigrationOnTestBedTest {
-    private static final AtomicInteger NEXT_VMID = new AtomicInteger(450);
+    private static final AtomicInteger NEXT_VMID = new AtomicInteger(660);   // 450-469 are the strategies spec's
     private static final int IMAGE_DS = 1;
 
     @TempDir Path work;
@@ -85,20 +85,34 @@ class ColdMigrationOnTestBedTest {
     }
 
     /** The transfer.N.migrate file: one MV per non-context disk (image DS id), then the VM folder. */
-    void moveLines(TestVm from, TestVm to) {
+    Proc.Result moveLines(TestVm from, TestVm to) {
         Proc.Result disk = tm.line("mv", from.host() + ":" + from.sysdir() + "/disk.0", to.host() + ":" + to.sysdir()
                 + "/disk.0", Integer.toString(to.id()), Integer.toString(IMAGE_DS));
         assertEquals(0, disk.exit(), "MV disk.0: " + disk.stderr());
         Proc.Result dir = tm.line("mv", from.host() + ":" + from.sysdir(), to.host() + ":" + to.sysdir(),
                 Integer.toString(to.id()), Integer.toString(to.datastoreId()));
         assertEquals(0, dir.exit(), "MV folder: " + dir.stderr());
+        return dir;
     }
 
     @Test
     void type_0_save_move_restore_keeps_the_processes_alive() throws Exception {
+        Proc.Result move = saveMoveRestore("h2");
+        assertTrue(move.stderr().contains("transfer path direct: h2 is reachable from h1"), move.stderr());
+    }
+
+    @Test
+    void type_0_between_providers_moves_the_folder_through_the_front_end() throws Exception {
+        Proc.Result move = saveMoveRestore(TestBed.REMOTE);
+        assertTrue(move.stderr().contains("transfer path relay: " + TestBed.REMOTE + " is not reachable from h1"),
+                move.stderr());
+    }
+
+    /** @return the MV line of the VM folder */
+    Proc.Result saveMoveRestore(String newHost) throws Exception {
         TestVm vm = runningOnH1();
         Tick before = advancing(tb, "h1", vm);
-        TestVm target = vm.onHost("h2", 100, 7);
+        TestVm target = vm.onHost(newHost, 100, 7);
         String ck = vm.sysdir() + "/checkpoint";
 
         // SAVE_MIGRATE: save on the old host; the message's VM already carries the new history record.
@@ -107,21 +121,22 @@ class ColdMigrationOnTestBedTest {
         assertEquals(0, save.exit(), save.stderr());
         assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()));
         // PROLOG_MIGRATE
-        moveLines(vm, target);
+        Proc.Result move = moveLines(vm, target);
         assertEquals(1, tb.exec("h1", "test -e " + vm.sysdir()).exit(), "the VM folder left h1");
         // BOOT_MIGRATE: CONTEXT, then restore on the new host.
-        TestVm booting = vm.onHost("h2", 100, 35);
+        TestVm booting = vm.onHost(newHost, 100, 35);
         context(booting);
-        Proc.Result restore = oned.vmm("restore", List.of(ck, "h2", vm.deployId()), vm.id(), "h2",
-                OnedMessages.message(booting, "h2", "", 100, ck, "CONTEXT onehaul ...", vm.sysdir() + "/disk.2"));
+        Proc.Result restore = oned.vmm("restore", List.of(ck, newHost, vm.deployId()), vm.id(), newHost,
+                OnedMessages.message(booting, newHost, "", 100, ck, "CONTEXT onehaul ...", vm.sysdir() + "/disk.2"));
         assertEquals(0, restore.exit(), restore.stderr());
 
-        assertEquals("RUNNING", lxcState(tb, "h2", vm.deployId()));
-        Tick after = advancing(tb, "h2", booting);
+        assertEquals("RUNNING", lxcState(tb, newHost, vm.deployId()));
+        Tick after = advancing(tb, newHost, booting);
         assertEquals(before.bootId(), after.bootId(), "CRIU save/restore: the same processes went on");
         assertTrue(after.count() > before.count());
         assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()));
         assertNoMountsLeft(tb, "h1", vm);
+        return move;
     }
 
     @Test
