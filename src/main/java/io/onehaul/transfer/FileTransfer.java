@@ -23,7 +23,7 @@ public interface FileTransfer {
      * size: the blocks of an image that changed since both copies were equal (the rest is not read).
      *
      * @param ranges "OFFSET LENGTH" per line, sorted, not overlapping
-     * @return bytes written on the destination
+     * @return bytes written on the destination, where they were read back and found equal to the source's
      */
     TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost, String dstFile,
                               java.time.Duration timeout);
