@@ -47,6 +47,11 @@ public final class DirectRsync implements FileTransfer {
     }
 
     @Override
+    public long capBytesPerSecond() {
+        return shaping.capBytesPerSecond();
+    }
+
+    @Override
     public TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options o) {
         SshRoute route = routes.to(dstHost);
         // --timeout: an unreachable destination fails the copy after 30 s of silence instead of hanging.

@@ -29,6 +29,14 @@ public interface FileTransfer {
                               java.time.Duration timeout);
 
     /**
+     * The most bytes per second a copy may put on the link (the operator's cap), 0 for none: a copy's time
+     * limit must allow for it ({@link TransferBudget}).
+     */
+    default long capBytesPerSecond() {
+        return 0;
+    }
+
+    /**
      * @param flushFirst a command run on the source right before the copy, in the same round trip ("true":
      *                   none), e.g. one that writes the pending writes of mounted images into their files
      */
