@@ -8,6 +8,7 @@ import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.DriverStdin;
 import io.onehaul.policy.guard.PlacementGuard;
 import io.onehaul.transfer.DirectRsync;
+import io.onehaul.transfer.LinkShaping;
 import io.onehaul.vmm.ContainerLifecycle;
 import io.onehaul.vmm.DriverSettings;
 import io.onehaul.vmm.MigrateAction;
@@ -49,8 +50,14 @@ public final class ActionContext {
     public MigrateAction migrateAction() {
         String logDir = config.logDir();
         java.nio.file.Path dir = java.nio.file.Files.isDirectory(java.nio.file.Path.of(logDir)) ? java.nio.file.Path.of(logDir) : null;
+        LinkShaping shaping = linkShaping(); // a bad transfer.* value refuses before anything moves
         return new MigrateAction(settings(), hosts(), guard(),
-                routes -> new DirectRsync(routes, config.transferRemoteRsync()), config.transferSsh(), dir).withSettingsLayers(SettingsLayers.fromOned(config, io.env()));
+                routes -> new DirectRsync(routes, config.transferRemoteRsync(), shaping), config.transferSsh(), dir).withSettingsLayers(SettingsLayers.fromOned(config, io.env()));
+    }
+
+    /** Compression and the bandwidth cap of every copy between hosts (transfer.compress, transfer.bwlimit_mbit). */
+    public LinkShaping linkShaping() {
+        return new LinkShaping(config.transferCompress(), config.transferBwlimitMbit());
     }
 
     /** Tags every later log line with the VM id, so oned puts it in that VM's log. */

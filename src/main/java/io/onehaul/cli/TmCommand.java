@@ -54,7 +54,7 @@ public final class TmCommand {
 
         static FileTransfer hostToHost(ActionContext ctx) {
             TmSettings s = settings(ctx);
-            return new DirectRsync(s.hostSsh(), s.remoteRsync());
+            return new DirectRsync(s.hostSsh(), s.remoteRsync(), ctx.linkShaping());
         }
     }
 

@@ -87,8 +87,8 @@ public final class OneHaulConfig {
             return dflt;
         }
         return switch (v.toLowerCase()) {
-            case "true", "yes", "1" -> true;
-            case "false", "no", "0" -> false;
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
             default -> throw new BadInputException("config " + key + " must be true or false: '" + v + "'");
         };
     }
@@ -188,6 +188,20 @@ public final class OneHaulConfig {
     /** rsync on the receiving host (rsync --rsync-path), e.g. "sudo -n rsync" for a non-root SSH user. */
     public String transferRemoteRsync() {
         return get("transfer.rsync_path", "rsync");
+    }
+
+    /** Compress what crosses between hosts (rsync -z, the changed blocks through gzip). Default off. */
+    public boolean transferCompress() {
+        return getBool("transfer.compress", false);
+    }
+
+    /** Cap on each copy between hosts, in Mbit/s; 0 (the default) for none. */
+    public int transferBwlimitMbit() {
+        int v = getInt("transfer.bwlimit_mbit", 0);
+        if (v < 0) {
+            throw new BadInputException("config transfer.bwlimit_mbit must be 0 (no cap) or a number of Mbit/s: " + v);
+        }
+        return v;
     }
 
     public boolean privilegedContainers() {

@@ -6,8 +6,10 @@ import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.transfer.FileTransfer;
+import io.onehaul.transfer.TransferBudget;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -37,22 +39,24 @@ public final class ImageDelta {
     private final String baseDir;
     private final String dstHost;
     private final String dstFolder;
-    private final Duration timeout;
-    private List<String> images = List.of();
+    private final TransferBudget budget;
+    /** The images whose copies go by changed blocks, with their sizes at the snapshot. */
+    private Map<String, Long> images = Map.of();
 
     /**
      * @param baseDir where the snapshots go: inside the VM folder (the same filesystem, or reflink fails),
      *                a folder the folder copies exclude
+     * @param budget  each copy's time limit from the bytes it moves
      */
     public ImageDelta(HostShell source, FileTransfer transfer, String folder, String baseDir, String dstHost,
-                      String dstFolder, Duration timeout) {
+                      String dstFolder, TransferBudget budget) {
         this.source = source;
         this.transfer = transfer;
         this.folder = folder;
         this.baseDir = baseDir;
         this.dstHost = dstHost;
         this.dstFolder = dstFolder;
-        this.timeout = timeout;
+        this.budget = budget;
     }
 
     /**
@@ -63,35 +67,49 @@ public final class ImageDelta {
         CommandResult r = source.run("cd " + Shell.quote(folder) + " || exit 1; rm -rf " + b + "; "
                 + "imgs=$(find . -maxdepth 1 -type f -name 'disk.*' -size +" + MIN_IMAGE_MIB + "M -printf '%f\\n' | sort); "
                 + "[ -n \"$imgs\" ] || exit 0; mkdir -p " + b + " || exit 1; for i in $imgs; do "
-                + "cp --reflink=always -- \"$i\" " + b + "/\"$i\" || { rm -rf " + b + "; exit 3; }; done; echo \"$imgs\"",
+                + "cp --reflink=always -- \"$i\" " + b + "/\"$i\" || { rm -rf " + b + "; exit 3; }; done; "
+                + "stat -c '%n %s' -- $imgs",
                 QUICK);
         if (r.exitCode() == 3) {
-            images = List.of();
+            images = Map.of();
             return "the datastore on " + source.host() + " cannot share blocks (" + r.stderr().strip() + ")";
         }
         if (!r.ok()) {
             throw new HostException(source.host(), "snapshotting the disk images in " + folder + " failed: " + r.reason());
         }
-        images = r.stdout().lines().map(String::strip).filter(s -> s.matches("disk\\.[A-Za-z0-9._-]+")).toList();
+        images = sizes(r.stdout());
         return "";
     }
 
     /** The images whose copies go by changed blocks (names in the VM folder). */
     public List<String> images() {
-        return images;
+        return List.copyOf(images.keySet());
+    }
+
+    /** "NAME SIZE" lines (stat) of the snapshotted images, in order. */
+    static Map<String, Long> sizes(String stat) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String line : stat.split("\n")) {
+            String[] f = line.strip().split(" ");
+            if (f.length == 2 && f[0].matches("disk\\.[A-Za-z0-9._-]+") && f[1].matches("\\d+")) {
+                out.put(f[0], Long.parseLong(f[1]));
+            }
+        }
+        return out;
     }
 
     /** rsync excludes (anchored at the VM folder) for the images this class copies. */
     public List<String> excludes() {
-        return images.stream().map(i -> "/" + i).toList();
+        return images.keySet().stream().map(i -> "/" + i).toList();
     }
 
     /** Pre-sync, container running: each snapshot becomes the destination's image. Returns bytes sent. */
     public long sendSnapshots(int attempts) {
         long sent = 0;
-        for (String image : images) {
-            sent += transfer.copy(source, baseDir + "/" + image, dstHost, dstFolder + "/" + image,
-                    new FileTransfer.Options(false, List.of(), true, timeout).withAttempts(attempts)).bytesSent();
+        for (var image : images.entrySet()) {
+            sent += transfer.copy(source, baseDir + "/" + image.getKey(), dstHost, dstFolder + "/" + image.getKey(),
+                    new FileTransfer.Options(false, List.of(), true, budget.timeout(image.getValue())).withAttempts(attempts))
+                    .bytesSent();
         }
         return sent;
     }
@@ -106,7 +124,7 @@ public final class ImageDelta {
             return 0;
         }
         List<String> paths = new ArrayList<>();
-        for (String image : images) {
+        for (String image : images.keySet()) {
             paths.add(folder + "/" + image);
             paths.add(baseDir + "/" + image);
         }
@@ -115,12 +133,14 @@ public final class ImageDelta {
                 + paths.stream().map(Shell::quote).collect(Collectors.joining(" ")), QUICK);
         Map<String, ExtentMap> byPath = ExtentMap.parse(maps.stdout());
         long sent = 0;
-        for (String image : images) {
+        for (String image : images.keySet()) {
             ExtentMap now = required(byPath, folder + "/" + image);
             ExtentMap base = required(byPath, baseDir + "/" + image);
             List<ByteRange> changed = ChangedBlocks.since(now.extents(), now.size(), base.extents());
             String ranges = changed.stream().map(c -> c.offset() + " " + c.length() + "\n").collect(Collectors.joining());
-            var t = transfer.copyRanges(source, now.path(), ranges, now.size(), dstHost, dstFolder + "/" + image, timeout);
+            long bytes = ChangedBlocks.bytes(changed);
+            var t = transfer.copyRanges(source, now.path(), ranges, now.size(), dstHost, dstFolder + "/" + image,
+                    budget.timeout(bytes));
             log.info("{}: {} MiB of {} MiB written since the pre-sync, {} range(s), sent in {} ms", image,
                     mib(t.bytesSent()), mib(now.size()), changed.size(), t.elapsed().toMillis());
             sent += t.bytesSent();
@@ -143,6 +163,6 @@ public final class ImageDelta {
     /** Removes the snapshots (after the move, or when it was rolled back). */
     public void discard() {
         source.run("rm -rf " + Shell.quote(baseDir), QUICK);
-        images = List.of();
+        images = Map.of();
     }
 }

@@ -4,7 +4,6 @@ import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
-import io.onehaul.host.HostScript;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +26,7 @@ public final class DirectRsync implements FileTransfer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DirectRsync.class);
     private final Routes routes;
     private final String remoteRsync;
+    private final LinkShaping shaping;
     private java.util.function.Consumer<Duration> sleeper = BrokenConnection::sleep;
 
     /**
@@ -34,20 +34,34 @@ public final class DirectRsync implements FileTransfer {
      * @param remoteRsync rsync on the destination (rsync --rsync-path), e.g. "sudo -n rsync"
      */
     public DirectRsync(String sshCommand, String remoteRsync) {
-        this(new Routes(sshCommand), remoteRsync);
+        this(new Routes(sshCommand), remoteRsync, LinkShaping.NONE);
+    }
+
+    /** @param shaping compression and bandwidth cap for every copy (transfer.compress, transfer.bwlimit_mbit) */
+    public DirectRsync(String sshCommand, String remoteRsync, LinkShaping shaping) {
+        this(new Routes(sshCommand), remoteRsync, shaping);
     }
 
     /** @param routes how the source reaches each destination: directly, or through the front-end's relay */
-    public DirectRsync(Routes routes, String remoteRsync) {
+    public DirectRsync(Routes routes, String remoteRsync, LinkShaping shaping) {
         this.routes = routes;
         this.remoteRsync = remoteRsync;
+        this.shaping = shaping;
+    }
+
+    @Override
+    public long capBytesPerSecond() {
+        return shaping.capBytesPerSecond();
     }
 
     @Override
     public TransferResult copy(HostShell source, String srcPath, String dstHost, String dstPath, Options o) {
         SshRoute route = routes.to(dstHost);
         // --timeout: an unreachable destination fails the copy after 30 s of silence instead of hanging.
+        // No checksum pass afterwards: rsync checks every file it transfers against a whole-file checksum on
+        // the receiver, sends it again on a mismatch and fails the copy if that fails too.
         List<String> cmd = new ArrayList<>(List.of("rsync", "-aHS", "--numeric-ids", "--stats", "--timeout=30"));
+        cmd.addAll(shaping.rsyncOptions());
         if (o.delete()) {
             cmd.add("--delete");
         }
@@ -83,28 +97,18 @@ public final class DirectRsync implements FileTransfer {
         return new TransferResult(number(SENT, r.stdout()), number(SIZE, r.stdout()), r.elapsed());
     }
 
-    /**
-     * The source's Perl reads the ranges and streams them through the same SSH the copies use; the
-     * destination's Perl writes them in place (with the receiving host's privilege prefix, as rsync's
-     * --rsync-path) and reports what it wrote, which must be every byte sent.
-     */
+    /** The ranges go as one verified stream ({@link RangesStream}), written on the destination with its privilege. */
     @Override
     public TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost,
                                      String dstFile, Duration timeout) {
-        SshRoute route = routes.to(dstHost);
-        long expected = ranges.lines().filter(l -> !l.isBlank()).mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[1]))
-                .sum();
-        String receive = remotePrivilege() + HostScript.perl(DirectRsync.class, "ranges-receive.pl") + " "
-                + Shell.quote(dstFile);
-        String command = HostScript.perl(DirectRsync.class, "ranges-send.pl") + " " + Shell.quote(srcFile) + " " + size
-                + " | " + route.ssh() + " " + Shell.quote(route.address()) + " " + Shell.quote(receive);
+        long expected = RangesStream.total(ranges);
+        String command = RangesStream.command(routes.to(dstHost), remotePrivilege(), shaping, srcFile, size, dstFile);
         long started = System.nanoTime();
         CommandResult r = source.run(command, ranges.getBytes(StandardCharsets.US_ASCII), timeout);
-        String written = r.stdout().strip();
-        if (!r.ok() || !written.equals(Long.toString(expected))) {
+        RangesStream.failure(r, expected).ifPresent(why -> {
             throw new HostException(source.host(), "copying the changed blocks of " + srcFile + " to " + dstHost + ":"
-                    + dstFile + " failed: " + (r.ok() ? "wrote " + written + " of " + expected + " bytes" : r.reason()));
-        }
+                    + dstFile + " failed: " + why);
+        });
         return new TransferResult(expected, size, Duration.ofNanos(System.nanoTime() - started));
     }
 

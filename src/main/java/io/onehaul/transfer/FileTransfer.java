@@ -23,10 +23,18 @@ public interface FileTransfer {
      * size: the blocks of an image that changed since both copies were equal (the rest is not read).
      *
      * @param ranges "OFFSET LENGTH" per line, sorted, not overlapping
-     * @return bytes written on the destination
+     * @return bytes written on the destination, where they were read back and found equal to the source's
      */
     TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost, String dstFile,
                               java.time.Duration timeout);
+
+    /**
+     * The most bytes per second a copy may put on the link (the operator's cap), 0 for none: a copy's time
+     * limit must allow for it ({@link TransferBudget}).
+     */
+    default long capBytesPerSecond() {
+        return 0;
+    }
 
     /**
      * @param flushFirst a command run on the source right before the copy, in the same round trip ("true":

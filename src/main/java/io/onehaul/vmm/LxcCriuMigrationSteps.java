@@ -13,6 +13,7 @@ import io.onehaul.migration.PagesLostException;
 import io.onehaul.transfer.PathChoice;
 import io.onehaul.transfer.Routes;
 import io.onehaul.transfer.SshTunnel;
+import io.onehaul.transfer.TransferBudget;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.ContainerState;
@@ -55,6 +56,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private String restoreConfig;
     private double clockOffset;
     private HostFeatures features = HostFeatures.BASIC;
+    /** The VM folder's size pre-flight found (-1: unknown), for the copies' time limits. */
+    private long folderBytes = -1;
     private MemoryTransport transport = MemoryTransport.LOCAL_IMAGES;
     /** The port of the destination's page server (streamed, pre-dump rounds), and its tunnel. */
     private int pagePort;
@@ -85,6 +88,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         MigrationPreflight.Result p = preflight.check(r, src, dst);
         clockOffset = p.clockOffsetSeconds();
         features = p.features();
+        folderBytes = p.folderBytes();
     }
 
     @Override
@@ -123,7 +127,9 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
 
     @Override
     public long presync(MigrationRequest r) {
-        folder = new VmFolderSync(src.shell(), dst.shell(), transfer, r, WORK, settings.checkpointTimeout());
+        TransferBudget budget = new TransferBudget(features.linkBytesPerSecond(), transfer.capBytesPerSecond(),
+                settings.checkpointTimeout());
+        folder = new VmFolderSync(src.shell(), dst.shell(), transfer, r, WORK, budget, folderBytes);
         long sent = folder.presync();
         defineOnDestination(r);
         return sent;

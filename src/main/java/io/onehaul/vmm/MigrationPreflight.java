@@ -48,8 +48,9 @@ final class MigrationPreflight {
     /**
      * @param clockOffsetSeconds seconds to add to destination-clock times to put them on the source's clock
      * @param features           what both hosts can do, and the link and memory measured
+     * @param folderBytes        the VM folder's apparent size on the source (what a pre-sync moves at most), -1 unknown
      */
-    record Result(double clockOffsetSeconds, HostFeatures features) {}
+    record Result(double clockOffsetSeconds, HostFeatures features, long folderBytes) {}
 
     Result check(MigrationRequest r, LxcHost src, LxcHost dst) {
         List<String> no = new ArrayList<>();
@@ -118,7 +119,7 @@ final class MigrationPreflight {
                 Math.round(offset * 1000), link >> 20, features.memoryBytes() >> 20,
                 features.dirtyTracking() ? "possible" : "not possible", features.lazyPages() ? "possible" : "not possible"
                         + (features.missing().isEmpty() ? "" : " (" + features.missing() + ")"));
-        return new Result(offset, features);
+        return new Result(offset, features, s.number("used"));
     }
 
     /** The path the copies take (direct or relayed) and why, once {@link #check} ran. */

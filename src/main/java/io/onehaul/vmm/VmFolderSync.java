@@ -6,6 +6,7 @@ import io.onehaul.host.Shell;
 import io.onehaul.migration.MemoryTransport;
 import io.onehaul.migration.MigrationRequest;
 import io.onehaul.transfer.FileTransfer;
+import io.onehaul.transfer.TransferBudget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,19 +36,26 @@ final class VmFolderSync {
     private final FileTransfer transfer;
     private final MigrationRequest r;
     private final String work;
-    private final Duration timeout;
+    private final TransferBudget budget;
+    private final long folderBytes;
     private final ImageDelta delta;
 
-    /** @param work the work folder's name inside the VM folder (dump images, decisions) */
-    VmFolderSync(HostShell src, HostShell dst, FileTransfer transfer, MigrationRequest r, String work, Duration timeout) {
+    /**
+     * @param work        the work folder's name inside the VM folder (dump images, decisions)
+     * @param budget      each copy's time limit from what it moves and the link
+     * @param folderBytes the VM folder's size on the source (pre-flight), -1 when unknown
+     */
+    VmFolderSync(HostShell src, HostShell dst, FileTransfer transfer, MigrationRequest r, String work,
+                 TransferBudget budget, long folderBytes) {
         this.src = src;
         this.dst = dst;
         this.transfer = transfer;
         this.r = r;
         this.work = work;
-        this.timeout = timeout;
+        this.budget = budget;
+        this.folderBytes = folderBytes;
         this.delta = new ImageDelta(src, transfer, r.sourceSysdir(), r.sourceSysdir() + "/" + SNAPSHOTS,
-                r.destinationHost(), r.destinationSysdir(), timeout);
+                r.destinationHost(), r.destinationSysdir(), budget);
     }
 
     /** While the container runs: snapshots of the images, then the folder and the snapshots to the destination. */
@@ -57,7 +65,10 @@ final class VmFolderSync {
         if (!without.isEmpty()) {
             log.warn("{}: the freeze will copy whole disk images with rsync (it reads them on both hosts)", without);
         }
-        var folder = copyFolder(false, null, "true", PRESYNC_ATTEMPTS);
+        Duration limit = budget.timeout(folderBytes);
+        log.info("copies budgeted at {}: the pre-sync of {} may take {} s per attempt", budget,
+                folderBytes < 0 ? "a folder of unknown size" : (folderBytes >> 20) + " MiB", limit.toSeconds());
+        var folder = copyFolder(false, null, "true", PRESYNC_ATTEMPTS, limit);
         long images = delta.sendSnapshots(PRESYNC_ATTEMPTS);
         log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms (+ {} MiB of snapshots of {})",
                 r.sourceSysdir(), r.destinationHost(), folder.bytesSent() >> 20, folder.totalFileBytes() >> 20,
@@ -69,13 +80,26 @@ final class VmFolderSync {
     long finalSync(MemoryTransport transport) {
         String flush = flushMounts();
         long blocks = delta.sendChanges(flush);
-        return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true", FREEZE_ATTEMPTS).bytesSent();
+        return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true", FREEZE_ATTEMPTS,
+                budget.timeout(freezeBytes(transport))).bytesSent();
     }
 
     /** The container is stopped and its disks unmounted (cold move): the same, without dump images. */
     long coldSync() {
         long blocks = delta.sendChanges("true");
-        return blocks + copyFolder(false, null, "true", FREEZE_ATTEMPTS).bytesSent();
+        return blocks + copyFolder(false, null, "true", FREEZE_ATTEMPTS, budget.timeout(folderBytes)).bytesSent();
+    }
+
+    /**
+     * What the copy in the freeze moves at most: the folder (rsync reads whole images where there are no
+     * snapshots) and, when the dump wrote the memory to files, the container's memory, at most what the VM
+     * was given.
+     */
+    long freezeBytes(MemoryTransport transport) {
+        if (folderBytes < 0) {
+            return -1;
+        }
+        return folderBytes + (transport == MemoryTransport.LOCAL_IMAGES ? (long) r.vm().memoryMb() << 20 : 0);
     }
 
     /**
@@ -96,7 +120,8 @@ final class VmFolderSync {
     }
 
     /** @param flush run first on the source, in the same round trip ("true": nothing to flush) */
-    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush, int attempts) {
+    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush, int attempts,
+                                                   Duration timeout) {
         List<String> excludes = new ArrayList<>(List.of("/mapper", "/checkpoint", "/" + SNAPSHOTS));
         excludes.addAll(delta.excludes());
         if (!withDump) {

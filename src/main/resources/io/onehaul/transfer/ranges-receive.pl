@@ -1,8 +1,12 @@
-# OneHaul (io.onehaul.transfer.DirectRsync#copyRanges), on the destination: writes the ranges
-# ranges-send.pl sends into FILE in place, sets FILE's size from the end record, and prints the
-# number of bytes written. A stream that ends before its end record fails (exit 2), so a sender that
-# died half-way is never taken for a finished copy.
+# OneHaul (io.onehaul.transfer.RangesStream), on the destination: writes the ranges ranges-send.pl
+# sends into FILE in place, sets FILE's size from the end record, then reads every range back from FILE
+# and prints "wrote BYTES MD5": the MD5 of each range's header and the bytes FILE now holds there, in
+# stream order, and of an end record with FILE's size. The sender's MD5 over what it read and sent must
+# equal it; so a byte altered on the way, a header that put bytes in the wrong place or a write that did
+# not land is found before the image is used. A stream that ends before its end record fails,
+# so a sender that died half-way is never taken for a finished copy.
 use strict; use warnings;
+use Digest::MD5;
 my ($path) = @ARGV;
 my $CHUNK = 1 << 20;
 open(my $out, '+<', $path) or die "$path: $!\n";
@@ -17,12 +21,14 @@ sub take {
     return $buf;
 }
 my $written = 0;
+my @ranges;
 while (1) {
     my ($offset, $length) = unpack('Q>Q>', take(16));
     if ($length == 0) {
         truncate($out, $offset) or die "$path: truncating to $offset: $!\n";
         last;
     }
+    push @ranges, [$offset, $length];
     sysseek($out, $offset, 0) or die "$path: seek to $offset: $!\n";
     while ($length > 0) {
         my $n = $length < $CHUNK ? $length : $CHUNK;
@@ -34,5 +40,20 @@ while (1) {
         $written += $n;
     }
 }
+# read back through the same file: what a restore will read, not what arrived
+my $md5 = Digest::MD5->new;
+for my $r (@ranges) {
+    my ($offset, $length) = @$r;
+    $md5->add(pack('Q>Q>', $offset, $length));
+    sysseek($out, $offset, 0) or die "$path: seek to $offset: $!\n";
+    while ($length > 0) {
+        my $got = sysread($out, my $buf, $length < $CHUNK ? $length : $CHUNK);
+        die "$path: reading back at $offset: " . (defined $got ? 'end of file' : $!) . "\n" unless $got;
+        $md5->add($buf);
+        $length -= $got;
+        $offset += $got;
+    }
+}
+$md5->add(pack('Q>Q>', -s $out, 0));
 close($out) or die "$path: $!\n";
-print "$written\n";
+print "wrote $written " . $md5->hexdigest . "\n";

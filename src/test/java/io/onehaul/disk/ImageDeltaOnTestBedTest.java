@@ -9,6 +9,7 @@ import io.onehaul.host.HostException;
 import io.onehaul.testsupport.TestBed;
 import io.onehaul.testsupport.TestBedShell;
 import io.onehaul.transfer.DirectRsync;
+import io.onehaul.transfer.TransferBudget;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ class ImageDeltaOnTestBedTest {
     private ImageDelta delta(String folder, String snapshots) {
         OneHaulConfig c = OneHaulConfig.of(Map.of(), java.nio.file.Path.of("/root"));
         return new ImageDelta(h1, new DirectRsync(c.transferSsh(), c.transferRemoteRsync()), folder, snapshots, "h2",
-                FOLDER, Duration.ofSeconds(60));
+                FOLDER, new TransferBudget(0, 0, Duration.ofSeconds(60)));
     }
 
     private String sum(String host, String file) {

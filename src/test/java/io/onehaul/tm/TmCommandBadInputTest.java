@@ -119,6 +119,14 @@ class TmCommandBadInputTest {
     }
 
     @Test
+    void a_bad_transfer_setting_refuses_the_copy_before_any_host_is_contacted() throws Exception {
+        Files.writeString(conf, "transfer.bwlimit_mbit = -3\n", java.nio.file.StandardOpenOption.APPEND);
+        // a valid line to an unreachable host: exit 1 once it tries to connect (see the test below)
+        assertBadInput(tm("mv", "nohost.invalid:/var/lib/one/datastores/100/300",
+                "nohost.invalid:/var/lib/one/datastores/101/300", "300", "101"), "mv", "transfer.bwlimit_mbit");
+    }
+
+    @Test
     void an_unknown_tm_action_is_bad_input() {
         assertEquals(2, tm("snap_create", "h1:/var/lib/one/datastores/100/300/disk.0", "0", "300", "100").exit());
     }

@@ -1,24 +1,16 @@
 package io.onehaul.transfer;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.onehaul.host.HostScript;
-import io.onehaul.testsupport.Proc;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The host-to-host copy's pieces that need no second host: privilege prefix and the changed-blocks stream. */
+/**
+ * The host-to-host copy's pieces that need no second host: privilege prefix, reasons, retries (the
+ * changed-blocks stream: {@link RangesStreamTest}; real rsync between two folders: {@link DirectRsyncLocalLinkTest}).
+ */
 class DirectRsyncTest {
-    @TempDir Path dir;
-
     @Test
     void theReceiversPrivilegeFollowsTheRemoteRsyncSetting() {
         assertEquals("sudo -n ", new DirectRsync("ssh", "sudo -n rsync").remotePrivilege());
@@ -105,55 +97,5 @@ class DirectRsyncTest {
                         copyOptions(2)));
         assertEquals(2, down.commands.size(), "bounded: as many attempts as allowed, no more");
         assertTrue(gone.getMessage().contains("No route to host"), gone.getMessage());
-    }
-
-    private Proc.Result pipe(String sendArgs, String receiveArgs, String ranges, boolean cutStream) throws Exception {
-        Path send = dir.resolve("send.pl");
-        Path receive = dir.resolve("receive.pl");
-        Files.writeString(send, HostScript.text(DirectRsync.class, "ranges-send.pl"));
-        Files.writeString(receive, HostScript.text(DirectRsync.class, "ranges-receive.pl"));
-        String middle = cutStream ? " | head -c 5000 | " : " | ";
-        return Proc.run(List.of("sh", "-c", "perl " + send + " " + sendArgs + middle + "perl " + receive + " " + receiveArgs),
-                null, null, ranges.getBytes(StandardCharsets.US_ASCII), 60);
-    }
-
-    @Test
-    void theNamedRangesAndTheSizeArriveAndNothingElseIsTouched() throws Exception {
-        byte[] src = new byte[3 << 20];
-        new Random(7).nextBytes(src);
-        byte[] dst = new byte[2 << 20];   // the older, shorter copy
-        Files.write(dir.resolve("src"), src);
-        Files.write(dir.resolve("dst"), dst);
-
-        Proc.Result r = pipe(dir.resolve("src") + " " + src.length, dir.resolve("dst").toString(),
-                "4096 8192\n1048576 1048576\n2097152 1048576\n", false);
-        assertEquals(0, r.exit(), r.stderr());
-        assertEquals("2105344", r.stdout().strip(), "bytes written");
-
-        byte[] want = new byte[src.length];
-        System.arraycopy(src, 4096, want, 4096, 8192);
-        System.arraycopy(src, 1 << 20, want, 1 << 20, 2 << 20);
-        assertArrayEquals(want, Files.readAllBytes(dir.resolve("dst")));
-    }
-
-    @Test
-    void aStreamCutShortFailsAndNeverReportsACount() throws Exception {
-        byte[] src = new byte[1 << 20];
-        new Random(8).nextBytes(src);
-        Files.write(dir.resolve("src"), src);
-        Files.write(dir.resolve("dst"), new byte[1 << 20]);
-
-        Proc.Result r = pipe(dir.resolve("src") + " " + src.length, dir.resolve("dst").toString(), "0 1048576\n", true);
-        assertNotEquals(0, r.exit());
-        assertEquals("", r.stdout().strip());
-        assertTrue(r.stderr().contains("the stream ended before its end record"), r.stderr());
-    }
-
-    @Test
-    void aMissingDestinationFileIsAnErrorNotANewFile() throws Exception {
-        Files.write(dir.resolve("src"), new byte[4096]);
-        Proc.Result r = pipe(dir.resolve("src") + " 4096", dir.resolve("absent").toString(), "0 4096\n", false);
-        assertNotEquals(0, r.exit());
-        assertTrue(Files.notExists(dir.resolve("absent")));
     }
 }
