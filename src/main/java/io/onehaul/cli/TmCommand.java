@@ -138,7 +138,7 @@ public final class TmCommand {
             }
             TmSettings s = settings(ctx);
             var layers = io.onehaul.vmm.SettingsLayers.fromOned(ctx.config(), CliEnvironment.current().env());
-            new MoveFolder(s, ctx.hosts(), routes -> new DirectRsync(routes, s.remoteRsync()),
+            new MoveFolder(s, ctx.hosts(), routes -> new DirectRsync(routes, s.remoteRsync(), ctx.linkShaping()),
                     host -> io.onehaul.vmm.MigrateAction.transferPath(layers.forDestination(host), host)).run(a);
             return 0;
         }
