@@ -1,5 +1,6 @@
 # Helpers of bench/strategies.sh (sourced after scripts/lib/frontend.sh and bench/lib/vmxml-extra.sh).
 # Needs: REPO, FE, TB ("bash .../testbed.sh"), IMG (the workload image) when deploying, TB_* (env.sh).
+# BENCH_HOSTS: the hosts a bench VM may be on (scrub, running_on), default "h1 h2".
 # Every remote step is bounded with `timeout`; every wait loop has a deadline.
 
 CRIU_RESTORE_CONF=/var/tmp/onehaul-bench-restore.conf   # /var/tmp is shared by the test-bed hosts
@@ -66,9 +67,9 @@ kill_vm_leftovers() { # vmid
 }
 
 scrub() { # vmid: as bench/migration.sh's scrub, plus leftovers of cut-off steps and the empty cgroups LXC leaves behind
-  local cg
+  local cg h
   kill_vm_leftovers "$1"
-  clean_host "$1" h1; clean_host "$1" h2
+  for h in ${BENCH_HOSTS:-h1 h2}; do clean_host "$1" "$h"; done
   rm -rf "$FE/vms/$1" /var/tmp/raw-"$1" /var/tmp/raw-"$1".config
   for cg in /sys/fs/cgroup/*/lxc.monitor.one-"$1" /sys/fs/cgroup/*/lxc.monitor.one-"$1"-[0-9]* \
             /sys/fs/cgroup/*/lxc.payload.one-"$1" /sys/fs/cgroup/*/lxc.payload.one-"$1"-[0-9]*; do
@@ -87,7 +88,7 @@ bench_cleanup() {
 stat_of() { on_t 15 "$2" "cat $(sysdir "$1")/mapper/disk.0/workload.stat 2>/dev/null"; }
 running_on() { # vmid: the host where the container is RUNNING, if any
   local h
-  for h in h1 h2; do
+  for h in ${BENCH_HOSTS:-h1 h2}; do
     [ "$(on_t 15 $h "lxc-info -n one-$1 -s -H 2>/dev/null")" = RUNNING ] && { echo $h; return 0; }
   done
   return 0
