@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * host key against its own known_hosts (BatchMode: no prompt, no password).
  */
 public final class DirectRsync implements FileTransfer {
-    private static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
-    private static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
+    static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
+    static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DirectRsync.class);
     private final Routes routes;
@@ -45,6 +45,11 @@ public final class DirectRsync implements FileTransfer {
         SshRoute route = routes.to(dstHost);
         // --timeout: an unreachable destination fails the copy after 30 s of silence instead of hanging.
         List<String> cmd = new ArrayList<>(List.of("rsync", "-aHS", "--numeric-ids", "--stats", "--timeout=30"));
+        if (o.progress() != null) {
+            // One meter for the whole copy, on stdout before the --stats summary (read from the same stdout).
+            // rsync starts each redraw with \r, so a figure reaches the listener when the next redraw begins.
+            cmd.add("--info=progress2");
+        }
         if (o.delete()) {
             cmd.add("--delete");
         }
@@ -62,19 +67,27 @@ public final class DirectRsync implements FileTransfer {
         cmd.add(srcPath);
         cmd.add(route.address() + ":" + dstPath);
         String line = (o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd);
-        CommandResult r = source.run(line, o.timeout());
+        CommandResult r = run(source, line, o);
         for (int attempt = 2; !r.ok() && attempt <= o.attempts() && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
             Duration wait = BrokenConnection.backoff(attempt);
             log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s, resuming what was copied", srcPath, dstHost,
                     whyRsyncFailed(r), attempt, o.attempts(), wait.toSeconds());
             sleeper.accept(wait);
-            r = source.run(line, o.timeout());
+            r = run(source, line, o);
         }
         if (!r.ok()) {
             throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
                     + " failed: " + whyRsyncFailed(r));
         }
         return new TransferResult(number(SENT, r.stdout()), number(SIZE, r.stdout()), r.elapsed());
+    }
+
+    private static CommandResult run(HostShell source, String line, Options o) {
+        if (o.progress() == null) {
+            return source.run(line, o.timeout());
+        }
+        return source.run(line, null, o.timeout(),
+                meter -> RsyncProgress.bytesDone(meter).ifPresent(o.progress()));
     }
 
     /**
