@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,10 +90,16 @@ public final class ImageDelta {
 
     /** Pre-sync, container running: each snapshot becomes the destination's image. Returns bytes sent. */
     public long sendSnapshots(int attempts) {
+        return sendSnapshots(attempts, () -> null);
+    }
+
+    /** @param progress a listener for each image's copy (null: none), asked for before that copy */
+    public long sendSnapshots(int attempts, Supplier<LongConsumer> progress) {
         long sent = 0;
         for (String image : images) {
             sent += transfer.copy(source, baseDir + "/" + image, dstHost, dstFolder + "/" + image,
-                    new FileTransfer.Options(false, List.of(), true, timeout).withAttempts(attempts)).bytesSent();
+                    new FileTransfer.Options(false, List.of(), true, timeout).withAttempts(attempts)
+                            .withProgress(progress.get())).bytesSent();
         }
         return sent;
     }

@@ -1,14 +1,19 @@
 package io.onehaul.vmm;
 
 import io.onehaul.disk.ImageDelta;
+import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.migration.MemoryTransport;
 import io.onehaul.migration.MigrationRequest;
+import io.onehaul.progress.MigrationProgress;
 import io.onehaul.transfer.FileTransfer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +27,8 @@ final class VmFolderSync {
     private static final Logger log = LoggerFactory.getLogger(VmFolderSync.class);
     /** The images' reflink snapshots: beside the work folder, which every dump empties. */
     static final String SNAPSHOTS = ".migration-snapshots";
+    /** Never copied: the disks' mount points, oned's checkpoint, the snapshots (sent as the images instead). */
+    private static final List<String> PRESYNC_LEFT_OUT = List.of("mapper", "checkpoint", SNAPSHOTS);
     private static final Duration QUICK = Duration.ofSeconds(30);
     /**
      * A pre-sync whose connection broke is resumed (the container runs, nothing waits on it); a copy in the
@@ -37,9 +44,15 @@ final class VmFolderSync {
     private final String work;
     private final Duration timeout;
     private final ImageDelta delta;
+    private final MigrationProgress progress;
 
-    /** @param work the work folder's name inside the VM folder (dump images, decisions) */
-    VmFolderSync(HostShell src, HostShell dst, FileTransfer transfer, MigrationRequest r, String work, Duration timeout) {
+    /**
+     * @param work     the work folder's name inside the VM folder (dump images, decisions)
+     * @param progress told the pre-sync's bytes as they go
+     */
+    VmFolderSync(HostShell src, HostShell dst, FileTransfer transfer, MigrationRequest r, String work, Duration timeout,
+                 MigrationProgress progress) {
+        this.progress = progress;
         this.src = src;
         this.dst = dst;
         this.transfer = transfer;
@@ -57,25 +70,49 @@ final class VmFolderSync {
         if (!without.isEmpty()) {
             log.warn("{}: the freeze will copy whole disk images with rsync (it reads them on both hosts)", without);
         }
-        var folder = copyFolder(false, null, "true", PRESYNC_ATTEMPTS);
-        long images = delta.sendSnapshots(PRESYNC_ATTEMPTS);
+        PresyncProgress tally = progress == MigrationProgress.NONE ? null : new PresyncProgress(progress, presyncBytes());
+        var folder = copyFolder(false, null, "true", PRESYNC_ATTEMPTS, tally == null ? null : tally.nextCopy());
+        long images = delta.sendSnapshots(PRESYNC_ATTEMPTS, tally == null ? () -> null : tally::nextCopy);
         log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms (+ {} MiB of snapshots of {})",
                 r.sourceSysdir(), r.destinationHost(), folder.bytesSent() >> 20, folder.totalFileBytes() >> 20,
                 folder.elapsed().toMillis(), images >> 20, delta.images().isEmpty() ? "no image" : delta.images());
         return folder.bytesSent() + images;
     }
 
+    /**
+     * What the pre-sync will copy, for its progress: the folder without what it leaves out, the images
+     * counted in place of their snapshots (same size). -1 when it cannot be told; the copy goes on regardless.
+     */
+    private long presyncBytes() {
+        try {
+            CommandResult res = src.run(sizeCommand(r.sourceSysdir(), work), QUICK);
+            String out = res.stdout().strip();
+            return res.ok() && out.matches("\\d{1,18}") ? Long.parseLong(out) : -1;
+        } catch (RuntimeException e) {
+            log.debug("the size of {} for the pre-sync's progress is unknown: {}", r.sourceSysdir(), e.getMessage());
+            return -1;
+        }
+    }
+
+    /** Sums the apparent sizes (what rsync -S counts) of the files a pre-sync of {@code folder} copies. */
+    static String sizeCommand(String folder, String work) {
+        String prune = Stream.concat(PRESYNC_LEFT_OUT.stream(), Stream.of(work))
+                .map(p -> "-path " + Shell.quote("./" + p)).collect(Collectors.joining(" -o "));
+        return "cd " + Shell.quote(folder) + " && find . -xdev \\( " + prune + " \\) -prune -o -type f -printf '%s\\n'"
+                + " | awk '{s+=$1} END {printf \"%.0f\\n\", s}'";
+    }
+
     /** In the freeze: the images' changed blocks, then the rest of the folder with the dump's images. */
     long finalSync(MemoryTransport transport) {
         String flush = flushMounts();
         long blocks = delta.sendChanges(flush);
-        return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true", FREEZE_ATTEMPTS).bytesSent();
+        return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true", FREEZE_ATTEMPTS, null).bytesSent();
     }
 
     /** The container is stopped and its disks unmounted (cold move): the same, without dump images. */
     long coldSync() {
         long blocks = delta.sendChanges("true");
-        return blocks + copyFolder(false, null, "true", FREEZE_ATTEMPTS).bytesSent();
+        return blocks + copyFolder(false, null, "true", FREEZE_ATTEMPTS, null).bytesSent();
     }
 
     /**
@@ -96,8 +133,9 @@ final class VmFolderSync {
     }
 
     /** @param flush run first on the source, in the same round trip ("true": nothing to flush) */
-    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush, int attempts) {
-        List<String> excludes = new ArrayList<>(List.of("/mapper", "/checkpoint", "/" + SNAPSHOTS));
+    private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush, int attempts,
+                                                   LongConsumer bytes) {
+        List<String> excludes = new ArrayList<>(PRESYNC_LEFT_OUT.stream().map(p -> "/" + p).toList());
         excludes.addAll(delta.excludes());
         if (!withDump) {
             excludes.add("/" + work);
@@ -110,6 +148,6 @@ final class VmFolderSync {
             }
         }
         return transfer.copy(src, r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
-                new FileTransfer.Options(true, excludes, true, flush, timeout, attempts));
+                new FileTransfer.Options(true, excludes, true, flush, timeout, attempts, bytes));
     }
 }
