@@ -13,10 +13,19 @@ import io.onehaul.vmm.ContainerLifecycle;
 import io.onehaul.vmm.DriverSettings;
 import io.onehaul.vmm.MigrateAction;
 import io.onehaul.vmm.SettingsLayers;
+import io.onehaul.oned.OnedEndpoint;
+import io.onehaul.oned.OnedException;
+import io.onehaul.progress.MigrationProgress;
+import io.onehaul.progress.OnedProgress;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What a driver action gets: its settings, a way to reach hosts, and oned's stdin. */
 public final class ActionContext {
+    private static final Logger log = LoggerFactory.getLogger(ActionContext.class);
     private final CliEnvironment io;
     private final OneHaulConfig config;
     private String stdinXml;
@@ -47,17 +56,33 @@ public final class ActionContext {
         return new ContainerLifecycle(settings(), hosts(), guard());
     }
 
-    public MigrateAction migrateAction() {
+    public MigrateAction migrateAction(int vmid) {
         String logDir = config.logDir();
         java.nio.file.Path dir = java.nio.file.Files.isDirectory(java.nio.file.Path.of(logDir)) ? java.nio.file.Path.of(logDir) : null;
         LinkShaping shaping = linkShaping(); // a bad transfer.* value refuses before anything moves
         return new MigrateAction(settings(), hosts(), guard(),
-                routes -> new DirectRsync(routes, config.transferRemoteRsync(), shaping), config.transferSsh(), dir).withSettingsLayers(SettingsLayers.fromOned(config, io.env()));
+                routes -> new DirectRsync(routes, config.transferRemoteRsync(), shaping), config.transferSsh(), dir)
+                .withSettingsLayers(SettingsLayers.fromOned(config, io.env())).withProgress(migrationProgress(vmid));
     }
 
     /** Compression and the bandwidth cap of every copy between hosts (transfer.compress, transfer.bwlimit_mbit). */
     public LinkShaping linkShaping() {
         return new LinkShaping(config.transferCompress(), config.transferBwlimitMbit());
+    }
+
+    /**
+     * The VM's ONEHAUL_MIGRATION_* attributes through oned when a session for it is found (as the other oned
+     * readers find it: $ONE_AUTH, ~/.one/one_auth, oneadmin's), else nobody is told.
+     */
+    public MigrationProgress migrationProgress(int vmid) {
+        try {
+            String home = io.env().getOrDefault("HOME", System.getProperty("user.home", "/"));
+            OnedEndpoint oned = OnedEndpoint.discover(null, null, io.env(), Path.of(home));
+            return OnedProgress.forVm(vmid, oned, Clock.systemUTC());
+        } catch (OnedException e) {
+            log.info("migration progress of VM {} is not published as VM attributes: {}", vmid, e.getMessage());
+            return MigrationProgress.NONE;
+        }
     }
 
     /** Tags every later log line with the VM id, so oned puts it in that VM's log. */

@@ -10,6 +10,7 @@ import io.onehaul.tm.MoveFolder;
 import io.onehaul.tm.PreviousDatastore;
 import io.onehaul.tm.TmArgs;
 import io.onehaul.tm.TmSettings;
+import io.onehaul.transfer.LinkShaping;
 import io.onehaul.transfer.DirectRsync;
 import io.onehaul.transfer.FileTransfer;
 import java.util.List;
@@ -137,8 +138,9 @@ public final class TmCommand {
                 beforeWritingOn(ctx, "mv", a.vmid(), a.srcHost(), a.dstHost());
             }
             TmSettings s = settings(ctx);
+            LinkShaping shaping = ctx.linkShaping();   // a bad transfer.* value refuses before any host is contacted
             var layers = io.onehaul.vmm.SettingsLayers.fromOned(ctx.config(), CliEnvironment.current().env());
-            new MoveFolder(s, ctx.hosts(), routes -> new DirectRsync(routes, s.remoteRsync(), ctx.linkShaping()),
+            new MoveFolder(s, ctx.hosts(), routes -> new DirectRsync(routes, s.remoteRsync(), shaping),
                     host -> io.onehaul.vmm.MigrateAction.transferPath(layers.forDestination(host), host)).run(a);
             return 0;
         }

@@ -4,6 +4,7 @@ import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.VmXml;
 import io.onehaul.opennebula.VmmArgs;
 import io.onehaul.vmm.ContainerLifecycle;
+import io.onehaul.vmm.MigrateAction;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -157,12 +158,10 @@ public final class VmmCommand {
             ctx.vm(a.vmid());
             var request = io.onehaul.migration.MigrationRequest.from(a, ctx.message(), ctx.settings().datastoreLocation());
             try {
-                ctx.migrateAction().migrate(request);
+                ctx.migrateAction(a.vmid()).migrate(request);
                 return 0;
             } catch (io.onehaul.migration.MigrationFailedException e) {
-                throw new io.onehaul.vmm.ActionFailedException((e.containerRunsOnSource()
-                        ? "not migrated, still running on " + a.sourceHost() + ": "
-                        : "not migrated and NOT running on " + a.sourceHost() + ": ") + e.getMessage(), e);
+                throw new io.onehaul.vmm.ActionFailedException(MigrateAction.failureText(e, a.sourceHost()), e);
             }
         }
     }

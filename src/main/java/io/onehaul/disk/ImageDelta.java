@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,11 +107,16 @@ public final class ImageDelta {
 
     /** Pre-sync, container running: each snapshot becomes the destination's image. Returns bytes sent. */
     public long sendSnapshots(int attempts) {
+        return sendSnapshots(attempts, () -> null);
+    }
+
+    /** @param progress a listener for each image's copy (null: none), asked for before that copy */
+    public long sendSnapshots(int attempts, Supplier<LongConsumer> progress) {
         long sent = 0;
         for (var image : images.entrySet()) {
             sent += transfer.copy(source, baseDir + "/" + image.getKey(), dstHost, dstFolder + "/" + image.getKey(),
-                    new FileTransfer.Options(false, List.of(), true, budget.timeout(image.getValue())).withAttempts(attempts))
-                    .bytesSent();
+                    new FileTransfer.Options(false, List.of(), true, budget.timeout(image.getValue())).withAttempts(attempts)
+                            .withProgress(progress.get())).bytesSent();
         }
         return sent;
     }

@@ -6,6 +6,7 @@ import io.onehaul.opennebula.HostXml;
 import io.onehaul.opennebula.VmXml;
 import io.onehaul.opennebula.Xml;
 import io.onehaul.policy.facts.PolicyFactsReader;
+import io.onehaul.progress.ProgressNote;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,6 +43,9 @@ public final class SchedRequirementsHook {
         CallInfo call = CallInfo.parse(xml);
         if (!call.success()) {
             return HookResult.done("oned refused the call: no VM changed, nothing to do");
+        }
+        if (progressNoteOnly(call)) {
+            return HookResult.done("a migration progress note (" + ProgressNote.PREFIX + "*) merged: nothing to do");
         }
         int vmId = vmId(call);
         VmXml vm;
@@ -101,6 +105,16 @@ public final class SchedRequirementsHook {
                 ? HookResult.doneWithWarning(summary, "policy: no host may run regulated VM " + vmId + " (" + vm.name()
                         + "), it stays pending: " + SchedRequirements.ATTRIBUTE + " = \"" + wanted + "\"")
                 : HookResult.done(summary);
+    }
+
+    /**
+     * A live migration merges its progress attributes every few seconds; each update fires this hook, which
+     * then has nothing to recompute (they touch neither REGULATION nor the hosts) and returns before asking
+     * oned anything. A replace (IN 4 = 0) drops SCHED_REQUIREMENTS too, so it is never skipped.
+     */
+    private static boolean progressNoteOnly(CallInfo call) {
+        return call.extra("VM").isEmpty() && call.inInt(4, "update mode", 0) == 1
+                && call.in(3).map(ProgressNote::isProgressOnly).orElse(false);
     }
 
     /** allocate: OUT 2 (cross-checked with the VM in EXTRA); update: IN 2. */

@@ -1,6 +1,7 @@
 package io.onehaul.host;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Port: run a shell command on one host. The command is a complete POSIX shell line whose
@@ -10,6 +11,19 @@ public interface HostShell extends AutoCloseable {
     String host();
 
     CommandResult run(String command, byte[] stdin, Duration timeout);
+
+    /**
+     * Like {@link #run(String, byte[], Duration)}, and hands each line of stdout (cut at {@code \n} and
+     * {@code \r}, see {@link OutputLines}) to {@code onStdoutLine} while the command runs, so that a long
+     * copy can report its progress. The result still holds the whole stdout. This default hands the lines
+     * over once the command ended; adapters that can stream do so as the output arrives, on the thread that
+     * reads it, so the listener must return at once (a slow one would stall the command's output).
+     */
+    default CommandResult run(String command, byte[] stdin, Duration timeout, Consumer<String> onStdoutLine) {
+        CommandResult r = run(command, stdin, timeout);
+        OutputLines.each(r.stdout(), onStdoutLine);
+        return r;
+    }
 
     default CommandResult run(String command, Duration timeout) {
         return run(command, null, timeout);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
@@ -100,14 +101,20 @@ public final class SshHostShell implements HostShell {
 
     @Override
     public CommandResult run(String command, byte[] stdin, Duration timeout) {
+        return run(command, stdin, timeout, null);
+    }
+
+    /** Streams: each stdout line reaches {@code onStdoutLine} as it arrives over the channel. */
+    @Override
+    public CommandResult run(String command, byte[] stdin, Duration timeout, Consumer<String> onStdoutLine) {
         String line = sudo.isBlank() ? command : sudo + " sh -c " + Shell.quote(command);
         long start = System.nanoTime();
         try (Session session = ssh.startSession()) {
             Session.Command cmd = session.exec(line);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            Thread tOut = pump(cmd.getInputStream(), out);
-            Thread tErr = pump(cmd.getErrorStream(), err);
+            Thread tOut = pump(cmd.getInputStream(), out, onStdoutLine == null ? null : new OutputLines(onStdoutLine));
+            Thread tErr = pump(cmd.getErrorStream(), err, null);
             try (OutputStream in = cmd.getOutputStream()) {
                 if (stdin != null) {
                     in.write(stdin);
@@ -138,12 +145,25 @@ public final class SshHostShell implements HostShell {
         }
     }
 
-    private static Thread pump(InputStream in, ByteArrayOutputStream sink) {
+    /**
+     * Copies a channel stream into {@code sink} as it arrives, and into {@code lines} (may be null) too; the
+     * last line is handed over when the stream ends.
+     */
+    static Thread pump(InputStream in, ByteArrayOutputStream sink, OutputLines lines) {
         Thread t = new Thread(() -> {
+            byte[] buf = new byte[8192];
             try {
-                in.transferTo(sink);
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    sink.write(buf, 0, n);
+                    if (lines != null) {
+                        lines.write(buf, 0, n);
+                    }
+                }
             } catch (IOException ignored) {
                 // the channel closed; what was read is kept
+            }
+            if (lines != null) {
+                lines.finish();
             }
         }, "ssh-pump");
         t.setDaemon(true);

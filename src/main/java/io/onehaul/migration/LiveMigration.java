@@ -1,5 +1,6 @@
 package io.onehaul.migration;
 
+import io.onehaul.progress.MigrationProgress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,7 @@ public final class LiveMigration {
     private final Clock clock;
     private final Function<HostFeatures, StrategyChoice.Choice> chooser;
     private final boolean coldFallback;
+    private MigrationProgress progress = MigrationProgress.NONE;
 
     /** Stop-and-copy, the strategy every host can run. */
     public LiveMigration(MigrationSteps steps, Clock clock) {
@@ -40,6 +42,12 @@ public final class LiveMigration {
         this.clock = clock;
         this.chooser = chooser;
         this.coldFallback = coldFallback;
+    }
+
+    /** Who is told each phase as it starts (the operator, through oned); nobody by default. */
+    public LiveMigration withProgress(MigrationProgress p) {
+        this.progress = p;
+        return this;
     }
 
     public MigrationReport run(MigrationRequest r) {
@@ -138,6 +146,7 @@ public final class LiveMigration {
     }
 
     private boolean rollback(MigrationReport report, MigrationRequest r) {
+        progress.phase(Phase.ROLLBACK.label());
         long t0 = clock.millis();
         StringBuilder errors = new StringBuilder();
         try {
@@ -174,6 +183,7 @@ public final class LiveMigration {
 
         @Override
         public <T> T run(Phase p, Supplier<T> body) {
+            progress.phase(p.label());
             long t0 = clock.millis();
             try {
                 T result = body.get();

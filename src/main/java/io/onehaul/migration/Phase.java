@@ -9,4 +9,24 @@ public enum Phase {
     public boolean inFreeze() {
         return this == DUMP || this == FINAL_SYNC || this == RESTORE || this == CONFIRM;
     }
+
+    /**
+     * The name an operator watching the migration sees (ONEHAUL_MIGRATION_PHASE): the steps inside the
+     * freeze up to the copy are one "freeze", the restore and its confirmation one "restore".
+     */
+    public String label() {
+        return switch (this) {
+            case PREFLIGHT -> "preflight";
+            case PRESYNC -> "pre-sync";
+            case PAGE_SERVER -> "page server";
+            case PRE_DUMP -> "pre-dump";
+            case LAZY_SETUP -> "post-copy setup";
+            case DUMP, FINAL_SYNC -> "freeze";
+            case RESTORE, CONFIRM -> "restore";
+            case LAZY_PAGES -> "post-copy";
+            case COMMIT -> "commit";
+            case ROLLBACK -> "rollback";
+            case COLD_MOVE -> "cold move";
+        };
+    }
 }

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * host key against its own known_hosts (BatchMode: no prompt, no password).
  */
 public final class DirectRsync implements FileTransfer {
-    private static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
-    private static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
+    static final Pattern SENT = Pattern.compile("Total bytes sent: ([\\d,.]+)");
+    static final Pattern SIZE = Pattern.compile("Total file size: ([\\d,.]+)");
 
     /** Inside the destination folder, protected from --delete by rsync itself; gone once a file is whole. */
     static final String PARTIAL_DIR = ".onehaul-partial";
@@ -62,6 +62,11 @@ public final class DirectRsync implements FileTransfer {
         // the receiver, sends it again on a mismatch and fails the copy if that fails too.
         List<String> cmd = new ArrayList<>(List.of("rsync", "-aHS", "--numeric-ids", "--stats", "--timeout=30"));
         cmd.addAll(shaping.rsyncOptions());
+        if (o.progress() != null) {
+            // One meter for the whole copy, on stdout before the --stats summary (read from the same stdout).
+            // rsync starts each redraw with \r, so a figure reaches the listener when the next redraw begins.
+            cmd.add("--info=progress2");
+        }
         if (o.delete()) {
             cmd.add("--delete");
         }
@@ -82,19 +87,27 @@ public final class DirectRsync implements FileTransfer {
         cmd.add(srcPath);
         cmd.add(route.address() + ":" + dstPath);
         String line = (o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd);
-        CommandResult r = source.run(line, o.timeout());
+        CommandResult r = run(source, line, o);
         for (int attempt = 2; !r.ok() && attempt <= o.attempts() && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
             Duration wait = BrokenConnection.backoff(attempt);
             log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s, resuming what was copied", srcPath, dstHost,
                     whyRsyncFailed(r), attempt, o.attempts(), wait.toSeconds());
             sleeper.accept(wait);
-            r = source.run(line, o.timeout());
+            r = run(source, line, o);
         }
         if (!r.ok()) {
             throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
                     + " failed: " + whyRsyncFailed(r));
         }
         return new TransferResult(number(SENT, r.stdout()), number(SIZE, r.stdout()), r.elapsed());
+    }
+
+    private static CommandResult run(HostShell source, String line, Options o) {
+        if (o.progress() == null) {
+            return source.run(line, o.timeout());
+        }
+        return source.run(line, null, o.timeout(),
+                meter -> RsyncProgress.bytesDone(meter).ifPresent(o.progress()));
     }
 
     /** The ranges go as one verified stream ({@link RangesStream}), written on the destination with its privilege. */

@@ -3,6 +3,7 @@ package io.onehaul.transfer;
 import io.onehaul.host.HostShell;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Port: copy a file or folder from one host to another with rsync semantics (only what differs is
@@ -39,12 +40,17 @@ public interface FileTransfer {
     /**
      * @param flushFirst a command run on the source right before the copy, in the same round trip ("true":
      *                   none), e.g. one that writes the pending writes of mounted images into their files
-     */
-    /**
      * @param attempts   how many times a copy whose connection broke is tried (each resumes: delta, in place)
+     * @param progress   told the bytes of file data copied so far while the copy runs (each attempt counts
+     *                   from 0 again), or null: nobody watches, and the copy runs as it always did
      */
     record Options(boolean delete, List<String> excludes, boolean inPlace, String flushFirst, Duration timeout,
-                   int attempts) {
+                   int attempts, LongConsumer progress) {
+        public Options(boolean delete, List<String> excludes, boolean inPlace, String flushFirst, Duration timeout,
+                       int attempts) {
+            this(delete, excludes, inPlace, flushFirst, timeout, attempts, null);
+        }
+
         public Options(boolean delete, List<String> excludes, boolean inPlace, String flushFirst, Duration timeout) {
             this(delete, excludes, inPlace, flushFirst, timeout, 1);
         }
@@ -58,7 +64,11 @@ public interface FileTransfer {
         }
 
         public Options withAttempts(int n) {
-            return new Options(delete, excludes, inPlace, flushFirst, timeout, n);
+            return new Options(delete, excludes, inPlace, flushFirst, timeout, n, progress);
+        }
+
+        public Options withProgress(LongConsumer listener) {
+            return new Options(delete, excludes, inPlace, flushFirst, timeout, attempts, listener);
         }
     }
 

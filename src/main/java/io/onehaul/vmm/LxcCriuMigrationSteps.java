@@ -10,6 +10,7 @@ import io.onehaul.migration.HostFeatures;
 import io.onehaul.migration.MigrationStrategy;
 import io.onehaul.migration.MemoryTransport;
 import io.onehaul.migration.PagesLostException;
+import io.onehaul.progress.MigrationProgress;
 import io.onehaul.transfer.PathChoice;
 import io.onehaul.transfer.Routes;
 import io.onehaul.transfer.SshTunnel;
@@ -49,6 +50,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private final MigrationPreflight preflight;
     private final ContainerSetup setup;
     private final Routes routes;
+    private final MigrationProgress progress;
     private HeldDump held;
     /** The VM folder's copy (made by the pre-sync; none on a shared datastore). */
     private VmFolderSync folder;
@@ -71,9 +73,11 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
      * @param transfer copies between the hosts along {@code routes}
      * @param routes   how the source reaches the destination; pre-flight may open a relay in it
      * @param path     the operator's {@link PathChoice#SETTING} for this destination
+     * @param progress told the pre-sync's bytes (the phases come from the orchestration)
      */
     public LxcCriuMigrationSteps(DriverSettings settings, HostShell source, HostShell destination, FileTransfer transfer,
-                                 Routes routes, PathChoice.Setting path) {
+                                 Routes routes, PathChoice.Setting path, MigrationProgress progress) {
+        this.progress = progress;
         this.settings = settings;
         this.src = new LxcHost(source, settings.lxcPath());
         this.dst = new LxcHost(destination, settings.lxcPath());
@@ -129,7 +133,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     public long presync(MigrationRequest r) {
         TransferBudget budget = new TransferBudget(features.linkBytesPerSecond(), transfer.capBytesPerSecond(),
                 settings.checkpointTimeout());
-        folder = new VmFolderSync(src.shell(), dst.shell(), transfer, r, WORK, budget, folderBytes);
+        folder = new VmFolderSync(src.shell(), dst.shell(), transfer, r, WORK, budget, folderBytes, progress);
         long sent = folder.presync();
         defineOnDestination(r);
         return sent;

@@ -5,12 +5,13 @@ import io.onehaul.host.HostShellFactory;
 import io.onehaul.migration.LiveMigration;
 import io.onehaul.migration.MigrationSettings;
 import io.onehaul.migration.StrategyChoice;
-import java.util.List;
 import io.onehaul.migration.MigrationFailedException;
 import io.onehaul.migration.MigrationReport;
 import io.onehaul.migration.MigrationRequest;
+import io.onehaul.migration.Phase;
 import io.onehaul.policy.guard.PlacementGuard;
 import io.onehaul.policy.guard.PlacementRefusedException;
+import io.onehaul.progress.MigrationProgress;
 import io.onehaul.transfer.FileTransfer;
 import io.onehaul.transfer.PathChoice;
 import io.onehaul.transfer.Routes;
@@ -41,6 +42,7 @@ public final class MigrateAction {
     private final String transferSsh;
     private final Path logDir;
     private SettingsLayers layers = SettingsLayers.NONE;
+    private MigrationProgress progress = MigrationProgress.NONE;
 
     /**
      * @param transfers   the copier between hosts, along a migration's routes
@@ -62,7 +64,38 @@ public final class MigrateAction {
         return this;
     }
 
+    /** Who is told the phases, the pre-sync's bytes and the outcome while the migration runs (oned, in the driver). */
+    public MigrateAction withProgress(MigrationProgress p) {
+        this.progress = p;
+        return this;
+    }
+
+    /**
+     * Runs the migration and tells {@link #withProgress progress} how it ended: the report's summary, or the
+     * same reason the VM log gets.
+     */
     public MigrationReport migrate(MigrationRequest r) {
+        progress.phase(Phase.PREFLIGHT.label()); // at once: an earlier migration's outcome may still be shown
+        try {
+            MigrationReport report = run(r);
+            progress.done(report.summary());
+            return report;
+        } catch (MigrationFailedException e) {
+            progress.failed(failureText(e, r.sourceHost()));
+            throw e;
+        } catch (RuntimeException e) {
+            progress.failed(e.getMessage());
+            throw e;
+        }
+    }
+
+    /** The VM log's (and oned's ERROR's) reason for a migration that did not happen. */
+    public static String failureText(MigrationFailedException e, String sourceHost) {
+        return (e.containerRunsOnSource() ? "not migrated, still running on " + sourceHost + ": "
+                : "not migrated and NOT running on " + sourceHost + ": ") + e.getMessage();
+    }
+
+    private MigrationReport run(MigrationRequest r) {
         List<Map<String, String>> destinationLayers = layers.forDestination(r.destinationHost());
         MigrationSettings chosen = MigrationSettingsResolver.resolve(settings.migration(), destinationLayers, r.vm());
         log.info("live migration of {} from {} to {} (strategies: {}, target freeze {} s)", r.container(), r.sourceHost(),
@@ -79,9 +112,9 @@ public final class MigrateAction {
         PathChoice.Setting path = transferPath(destinationLayers, r.destinationHost());
         try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost());
              Routes routes = new Routes(transferSsh)) {
-            var steps = new LxcCriuMigrationSteps(settings, src, dst, transfers.apply(routes), routes, path);
+            var steps = new LxcCriuMigrationSteps(settings, src, dst, transfers.apply(routes), routes, path, progress);
             MigrationReport report = new LiveMigration(steps, Clock.systemUTC(),
-                    features -> StrategyChoice.choose(chosen, features), chosen.coldFallback()).run(r);
+                    features -> StrategyChoice.choose(chosen, features), chosen.coldFallback()).withProgress(progress).run(r);
             record(report);
             return report;
         } catch (MigrationFailedException e) {

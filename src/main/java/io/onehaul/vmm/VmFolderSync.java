@@ -1,15 +1,20 @@
 package io.onehaul.vmm;
 
 import io.onehaul.disk.ImageDelta;
+import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.migration.MemoryTransport;
 import io.onehaul.migration.MigrationRequest;
+import io.onehaul.progress.MigrationProgress;
 import io.onehaul.transfer.FileTransfer;
 import io.onehaul.transfer.TransferBudget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +28,8 @@ final class VmFolderSync {
     private static final Logger log = LoggerFactory.getLogger(VmFolderSync.class);
     /** The images' reflink snapshots: beside the work folder, which every dump empties. */
     static final String SNAPSHOTS = ".migration-snapshots";
+    /** Never copied: the disks' mount points, oned's checkpoint, the snapshots (sent as the images instead). */
+    private static final List<String> PRESYNC_LEFT_OUT = List.of("mapper", "checkpoint", SNAPSHOTS);
     private static final Duration QUICK = Duration.ofSeconds(30);
     /**
      * A pre-sync whose connection broke is resumed (the container runs, nothing waits on it); a copy in the
@@ -39,14 +46,17 @@ final class VmFolderSync {
     private final TransferBudget budget;
     private final long folderBytes;
     private final ImageDelta delta;
+    private final MigrationProgress progress;
 
     /**
      * @param work        the work folder's name inside the VM folder (dump images, decisions)
      * @param budget      each copy's time limit from what it moves and the link
      * @param folderBytes the VM folder's size on the source (pre-flight), -1 when unknown
+     * @param progress    told the pre-sync's bytes as they go
      */
     VmFolderSync(HostShell src, HostShell dst, FileTransfer transfer, MigrationRequest r, String work,
-                 TransferBudget budget, long folderBytes) {
+                 TransferBudget budget, long folderBytes, MigrationProgress progress) {
+        this.progress = progress;
         this.src = src;
         this.dst = dst;
         this.transfer = transfer;
@@ -68,12 +78,36 @@ final class VmFolderSync {
         Duration limit = budget.timeout(folderBytes);
         log.info("copies budgeted at {}: the pre-sync of {} may take {} s per attempt", budget,
                 folderBytes < 0 ? "a folder of unknown size" : (folderBytes >> 20) + " MiB", limit.toSeconds());
-        var folder = copyFolder(false, null, "true", PRESYNC_ATTEMPTS, limit);
-        long images = delta.sendSnapshots(PRESYNC_ATTEMPTS);
+        PresyncProgress tally = progress == MigrationProgress.NONE ? null : new PresyncProgress(progress, presyncBytes());
+        var folder = copyFolder(false, null, "true", PRESYNC_ATTEMPTS, limit, tally == null ? null : tally.nextCopy());
+        long images = delta.sendSnapshots(PRESYNC_ATTEMPTS, tally == null ? () -> null : tally::nextCopy);
         log.info("pre-sync of {} to {} while running: {} MiB of {} MiB sent in {} ms (+ {} MiB of snapshots of {})",
                 r.sourceSysdir(), r.destinationHost(), folder.bytesSent() >> 20, folder.totalFileBytes() >> 20,
                 folder.elapsed().toMillis(), images >> 20, delta.images().isEmpty() ? "no image" : delta.images());
         return folder.bytesSent() + images;
+    }
+
+    /**
+     * What the pre-sync will copy, for its progress: the folder without what it leaves out, the images
+     * counted in place of their snapshots (same size). -1 when it cannot be told; the copy goes on regardless.
+     */
+    private long presyncBytes() {
+        try {
+            CommandResult res = src.run(sizeCommand(r.sourceSysdir(), work), QUICK);
+            String out = res.stdout().strip();
+            return res.ok() && out.matches("\\d{1,18}") ? Long.parseLong(out) : -1;
+        } catch (RuntimeException e) {
+            log.debug("the size of {} for the pre-sync's progress is unknown: {}", r.sourceSysdir(), e.getMessage());
+            return -1;
+        }
+    }
+
+    /** Sums the apparent sizes (what rsync -S counts) of the files a pre-sync of {@code folder} copies. */
+    static String sizeCommand(String folder, String work) {
+        String prune = Stream.concat(PRESYNC_LEFT_OUT.stream(), Stream.of(work))
+                .map(p -> "-path " + Shell.quote("./" + p)).collect(Collectors.joining(" -o "));
+        return "cd " + Shell.quote(folder) + " && find . -xdev \\( " + prune + " \\) -prune -o -type f -printf '%s\\n'"
+                + " | awk '{s+=$1} END {printf \"%.0f\\n\", s}'";
     }
 
     /** In the freeze: the images' changed blocks, then the rest of the folder with the dump's images. */
@@ -81,13 +115,13 @@ final class VmFolderSync {
         String flush = flushMounts();
         long blocks = delta.sendChanges(flush);
         return blocks + copyFolder(true, transport, delta.images().isEmpty() ? flush : "true", FREEZE_ATTEMPTS,
-                budget.timeout(freezeBytes(transport))).bytesSent();
+                budget.timeout(freezeBytes(transport)), null).bytesSent();
     }
 
     /** The container is stopped and its disks unmounted (cold move): the same, without dump images. */
     long coldSync() {
         long blocks = delta.sendChanges("true");
-        return blocks + copyFolder(false, null, "true", FREEZE_ATTEMPTS, budget.timeout(folderBytes)).bytesSent();
+        return blocks + copyFolder(false, null, "true", FREEZE_ATTEMPTS, budget.timeout(folderBytes), null).bytesSent();
     }
 
     /**
@@ -121,8 +155,8 @@ final class VmFolderSync {
 
     /** @param flush run first on the source, in the same round trip ("true": nothing to flush) */
     private FileTransfer.TransferResult copyFolder(boolean withDump, MemoryTransport transport, String flush, int attempts,
-                                                   Duration timeout) {
-        List<String> excludes = new ArrayList<>(List.of("/mapper", "/checkpoint", "/" + SNAPSHOTS));
+                                                   Duration timeout, LongConsumer bytes) {
+        List<String> excludes = new ArrayList<>(PRESYNC_LEFT_OUT.stream().map(p -> "/" + p).toList());
         excludes.addAll(delta.excludes());
         if (!withDump) {
             excludes.add("/" + work);
@@ -135,6 +169,6 @@ final class VmFolderSync {
             }
         }
         return transfer.copy(src, r.sourceSysdir() + "/", r.destinationHost(), r.destinationSysdir(),
-                new FileTransfer.Options(true, excludes, true, flush, timeout, attempts));
+                new FileTransfer.Options(true, excludes, true, flush, timeout, attempts, bytes));
     }
 }

@@ -10,8 +10,8 @@ import org.w3c.dom.Element;
  * {@code <i4>}/{@code <int>} as Integer, {@code <boolean>} as Boolean, untagged or {@code <string>}
  * values as String. The session (parameter 1) is kept apart.
  */
-record RpcCall(String method, String session, List<Object> params) {
-    static RpcCall parse(String body) {
+public record RpcCall(String method, String session, List<Object> params) {
+    public static RpcCall parse(String body) {
         Element root = Xml.parseRoot(body, "methodCall", "request");
         List<Object> values = new ArrayList<>();
         for (Element param : Xml.children(Xml.child(root, "params").orElseThrow(), "param")) {

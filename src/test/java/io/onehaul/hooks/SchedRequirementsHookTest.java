@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.onehaul.progress.ProgressNote;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -170,6 +171,41 @@ class SchedRequirementsHookTest extends OnedHookTest {
 
         assertEquals(0, r.exit(), r.toString());
         assertEquals("SCHED_REQUIREMENTS = \"ID = 7\"", sentTemplate());
+    }
+
+    /** The recorded merge update's $API with {@code template} as the update's text and {@code mode} as IN 4. */
+    static String updateOf(String template, int mode) {
+        String raw = decoded(UPDATE_MERGE).replace("REGULATION = [\n  COUNTRIES = \"PT\" ]\nLABELS = \"fixture\"\n", template)
+                .replace("<POSITION>4</POSITION>\n      <TYPE>IN</TYPE>\n      <VALUE>1</VALUE>",
+                        "<POSITION>4</POSITION>\n      <TYPE>IN</TYPE>\n      <VALUE>" + mode + "</VALUE>");
+        assertTrue(raw.contains(template) && raw.contains("<VALUE>" + mode + "</VALUE>"), raw);
+        return Base64.getEncoder().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static final String PROGRESS_NOTE = ProgressNote.ended(ProgressNote.State.FAILED, "rollback",
+            "not migrated, still running on h1: rsync: write failed on \"/var/lib/one/datastores/100/4/disk.0\"",
+            java.time.Instant.parse("2026-11-27T12:00:03Z")).template();
+
+    @Test
+    void aMigrationsProgressNoteEndsTheHookBeforeAnyOnedCall() {
+        HookRun r = hook("sched-requirements", updateOf(PROGRESS_NOTE, 1));
+
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of(), methods(), "a live migration merges one every few seconds");
+        assertTrue(r.out().contains("progress note"), r.out());
+    }
+
+    @Test
+    void aProgressNoteSentInReplaceModeOrWithAnotherAttributeIsAnUpdateLikeAnyOther() {
+        serveVm(4, certified(document("one.vm.info.running-h1")));
+
+        assertEquals(0, hook("sched-requirements", updateOf(PROGRESS_NOTE, 0)).exit());
+        assertEquals("SCHED_REQUIREMENTS = \"ID = 7\"", sentTemplate(), "a replace dropped SCHED_REQUIREMENTS too");
+
+        oned.resetRequests();
+        assertEquals(0, hook("sched-requirements", updateOf(PROGRESS_NOTE + "REGULATION = [ COUNTRIES = \"PT\" ]\n", 1))
+                .exit());
+        assertEquals(List.of(4), calls("one.vm.info").get(0).params());
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.VmmArgs;
+import io.onehaul.progress.RecordedProgress;
 import io.onehaul.testsupport.Fixtures;
 import java.time.Clock;
 import java.time.Instant;
@@ -110,6 +111,22 @@ class LiveMigrationTest {
         assertEquals(1050, report.bytesMoved);
         assertTrue(report.toJson().contains("\"strategy\":\"stop-and-copy\""));
         assertTrue(report.summary().contains("freeze 0.80 s"));
+    }
+
+    @Test
+    void the_operator_is_told_each_phase_as_it_starts() {
+        RecordedProgress seen = new RecordedProgress();
+        new LiveMigration(new FakeSteps(), clock).withProgress(seen).run(request(false));
+        assertEquals(List.of("phase preflight", "phase pre-sync", "phase freeze", "phase freeze", "phase restore",
+                "phase commit"), seen.calls, "dump and final copy are one freeze to the operator; the end is the caller's");
+    }
+
+    @Test
+    void a_failure_shows_the_phase_it_broke_in_and_then_the_rollback() {
+        RecordedProgress seen = new RecordedProgress();
+        assertThrows(MigrationFailedException.class,
+                () -> new LiveMigration(new FakeSteps("presync"), clock).withProgress(seen).run(request(false)));
+        assertEquals(List.of("phase preflight", "phase pre-sync", "phase rollback"), seen.calls);
     }
 
     @Test

@@ -83,7 +83,8 @@ class VmFolderSyncBudgetTest {
         MigrationRequest r = request();
         Recording transfer = new Recording();
         Source src = new Source(withImage, r.sourceSysdir());
-        VmFolderSync sync = new VmFolderSync(src, new Source(false, ""), transfer, r, ".migration", BUDGET, folderBytes);
+        VmFolderSync sync = new VmFolderSync(src, new Source(false, ""), transfer, r, ".migration", BUDGET, folderBytes,
+                io.onehaul.progress.MigrationProgress.NONE);
         sync.presync();
         sync.finalSync(transport);
         return transfer.copies;
