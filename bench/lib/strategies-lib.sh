@@ -110,7 +110,7 @@ deploy_workload() { # vmid host mem pct: deploy the container with lxc_live and 
         "/var/lib/one/vms/$vmid/deployment.0" "$h" > "$FE/logs/deploy-$vmid.log" 2>&1; then
     LAST_ERR="lxc_live deploy: $(grep -v '^\s*$' "$FE/logs/deploy-$vmid.log" | tail -n 1 | cut -c1-300)"; return 1
   fi
-  on_t 30 "$h" "lxc-attach -n one-$vmid -- /bin/sh -c 'WRITER_DISK_MIB=${DISK_MIB:-0} setsid /writer $mem $pct </dev/null >/dev/null 2>&1 &'" \
+  on_t 30 "$h" "lxc-attach -n one-$vmid -- /bin/sh -c 'WRITER_DISK_MIB=${DISK_MIB:-0} WRITER_ON_DEMAND=${WRITER_ON_DEMAND:-0} setsid /writer $mem $pct </dev/null >/dev/null 2>&1 &'" \
     || { LAST_ERR="lxc-attach (starting /writer) failed"; return 1; }
   deadline=$(( $(date +%s) + 40 + mem / 8 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -154,6 +154,7 @@ warm_up() { # mem: touch and free 2x the container's memory on the front-end (be
 
 # Prints the status line once the writer has beaten after SINCE (epoch) on HOST and then finished two
 # more verification rounds (so at least one whole round ran after the move); 1 if that never came.
+# A writer started with WRITER_ON_DEMAND=1 is asked for each round (SIGALRM).
 settle_stat() { # vmid host since mem
   local deadline=$(( $(date +%s) + 30 + $4 / 16 )) line="" lb r r1=""
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -161,6 +162,9 @@ settle_stat() { # vmid host since mem
     if [ -n "$lb" ] && [ -n "$r" ] && awk -v a="$lb" -v b="$3" 'BEGIN { exit !(a > b) }'; then
       [ -n "$r1" ] || r1=$r
       [ "$r" -ge $((r1 + 2)) ] && { echo "$line"; return 0; }
+      if [ "${WRITER_ON_DEMAND:-0}" = 1 ]; then
+        on_t 20 "$2" "lxc-attach -n one-$1 -- /bin/sh -c 'kill -ALRM \$(pidof writer)'" >/dev/null 2>&1
+      fi
     fi
     sleep 0.2
   done

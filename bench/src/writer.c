@@ -33,6 +33,9 @@
  *     the version in memory. A block that a migration lost or brought back older adds 1 to the error
  *     counter. So the disk's delta since the pre-sync stays at most N MiB whatever the image's size.
  * Environment: WRITER_STAT overrides the status file path (for a test outside a container).
+ *   WRITER_ON_DEMAND=1: B runs a round (dirty + verify) only when it gets SIGALRM, not every 100 ms: a
+ *     service that holds its memory but does not sweep all of it ten times a second (post-copy over a
+ *     WAN pulls a page per round trip when the workload itself demands them all in order).
  * Like memhog, closes inherited fds 3..1023 itself (lxc-attach leaks the host's /dev/null, which CRIU
  * cannot dump); start it with setsid from lxc-attach, std fds on /dev/null. */
 #define _GNU_SOURCE
@@ -187,6 +190,19 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint64_t next_rand(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
 static size_t gcd(size_t a, size_t b) { while (b) { size_t t = a % b; a = b; b = t; } return a; }
 
+static atomic_int rounds_asked;
+static int on_demand;
+
+/* With WRITER_ON_DEMAND: waits for a SIGALRM (10 ms polls: the heartbeat's own resolution). */
+static void await_round(void) {
+    struct timespec t = { 0, 10000000L };
+    while (!atomic_load(&stop)) {
+        int n = atomic_load(&rounds_asked);
+        if (n > 0 && atomic_compare_exchange_weak(&rounds_asked, &n, n - 1)) return;
+        nanosleep(&t, NULL);
+    }
+}
+
 /* B: dirty PERCENT % of the pages, then verify all of them. */
 static void *dirtier(void *arg) {
     (void)arg;
@@ -194,6 +210,10 @@ static void *dirtier(void *arg) {
     if (percent > 0 && per_round == 0) per_round = 1;
     uint64_t due = now_ns(CLOCK_MONOTONIC);
     for (unsigned long long r = 1; !atomic_load(&stop); r++) {
+        if (on_demand) {
+            await_round();
+            if (atomic_load(&stop)) break;
+        }
         /* Distinct pages: start + k * stride (mod npages) with stride coprime to npages. */
         if (per_round) {
             size_t start = next_rand() % npages, stride = 1 + next_rand() % npages;
@@ -271,7 +291,8 @@ static void *disk_writer(void *arg) {
 }
 
 static void on_signal(int s) {
-    if (s == SIGHUP) atomic_store(&reset_gap, 1);
+    if (s == SIGALRM) atomic_fetch_add(&rounds_asked, 1);
+    else if (s == SIGHUP) atomic_store(&reset_gap, 1);
     else if (s == SIGUSR1) atomic_store(&corrupt_zero, 1);
     else if (s == SIGUSR2) atomic_store(&corrupt_stale, 1);
     else if (s == SIGWINCH) atomic_store(&corrupt_rewind, 1);
@@ -288,6 +309,7 @@ int main(int argc, char **argv) {
     percent = (unsigned)strtoul(argv[2], NULL, 10);
     full_check = argc > 3 && strcmp(argv[3], "full") == 0;
     if (getenv("WRITER_STAT") && *getenv("WRITER_STAT")) stat_path = getenv("WRITER_STAT");
+    on_demand = getenv("WRITER_ON_DEMAND") && strcmp(getenv("WRITER_ON_DEMAND"), "1") == 0;
     if (getenv("WRITER_DISK_FILE") && *getenv("WRITER_DISK_FILE")) disk_path = getenv("WRITER_DISK_FILE");
     disk_blocks = getenv("WRITER_DISK_MIB") ? strtoul(getenv("WRITER_DISK_MIB"), NULL, 10) * (1u << 20) / DISK_BLOCK : 0;
     disk_ver = calloc(disk_blocks + 1, sizeof *disk_ver);
@@ -307,7 +329,7 @@ int main(int argc, char **argv) {
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     sigaction(SIGHUP, &sa, NULL); sigaction(SIGUSR1, &sa, NULL); sigaction(SIGUSR2, &sa, NULL); sigaction(SIGWINCH, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL); sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL); sigaction(SIGINT, &sa, NULL); sigaction(SIGALRM, &sa, NULL);
     /* Only the main thread takes the signals; the workers block them. */
     sigset_t all, old;
     sigfillset(&all);
