@@ -114,12 +114,31 @@ public final class DirectRsync implements FileTransfer {
     @Override
     public TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost,
                                      String dstFile, Duration timeout) {
+        return ranges(source, srcFile, ranges, size, dstHost, dstFile, timeout, false, 1);
+    }
+
+    @Override
+    public TransferResult copyRangesToNewFile(HostShell source, String srcFile, String ranges, long size, String dstHost,
+                                              String dstFile, Duration timeout, int attempts) {
+        return ranges(source, srcFile, ranges, size, dstHost, dstFile, timeout, true, attempts);
+    }
+
+    private TransferResult ranges(HostShell source, String srcFile, String ranges, long size, String dstHost,
+                                  String dstFile, Duration timeout, boolean fresh, int attempts) {
         long expected = RangesStream.total(ranges);
-        String command = RangesStream.command(routes.to(dstHost), remotePrivilege(), shaping, srcFile, size, dstFile);
+        String command = RangesStream.command(routes.to(dstHost), remotePrivilege(), shaping, srcFile, size, dstFile, fresh);
         long started = System.nanoTime();
-        CommandResult r = source.run(command, ranges.getBytes(StandardCharsets.US_ASCII), timeout);
+        byte[] stdin = ranges.getBytes(StandardCharsets.US_ASCII);
+        CommandResult r = source.run(command, stdin, timeout);
+        for (int attempt = 2; !r.ok() && attempt <= attempts && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
+            Duration wait = BrokenConnection.backoff(attempt);
+            log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s", srcFile, dstHost, r.reason(), attempt,
+                    attempts, wait.toSeconds());
+            sleeper.accept(wait);
+            r = source.run(command, stdin, timeout);
+        }
         RangesStream.failure(r, expected).ifPresent(why -> {
-            throw new HostException(source.host(), "copying the changed blocks of " + srcFile + " to " + dstHost + ":"
+            throw new HostException(source.host(), "copying the " + (fresh ? "data" : "changed blocks") + " of " + srcFile + " to " + dstHost + ":"
                     + dstFile + " failed: " + why);
         });
         return new TransferResult(expected, size, Duration.ofNanos(System.nanoTime() - started));

@@ -30,6 +30,17 @@ public interface FileTransfer {
                               java.time.Duration timeout);
 
     /**
+     * The same into a file made (or emptied) first on the destination: what the ranges do not cover reads as
+     * zeros there. For a sparse image's first copy, whose holes need not cross the link.
+     *
+     * @param attempts how many times a copy whose connection broke is sent again (from the start: it is new)
+     */
+    default TransferResult copyRangesToNewFile(HostShell source, String srcFile, String ranges, long size, String dstHost,
+                                               String dstFile, java.time.Duration timeout, int attempts) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot copy byte ranges into a new file");
+    }
+
+    /**
      * The most bytes per second a copy may put on the link (the operator's cap), 0 for none: a copy's time
      * limit must allow for it ({@link TransferBudget}).
      */

@@ -31,10 +31,12 @@ final class RangesStream {
      * stage keeps fd 4, so a persisting SSH master cannot hold the output open.
      *
      * @param privilege the receiving host's privilege prefix ("sudo -n " or ""), as rsync's --rsync-path
+     * @param fresh     the destination file is made (or emptied) first: the ranges are all it will hold
      */
     static String command(SshRoute route, String privilege, LinkShaping shaping, String srcFile, long size,
-                          String dstFile) {
-        String receive = privilege + HostScript.perl(RangesStream.class, "ranges-receive.pl") + " " + Shell.quote(dstFile);
+                          String dstFile, boolean fresh) {
+        String receive = privilege + HostScript.perl(RangesStream.class, "ranges-receive.pl") + " " + Shell.quote(dstFile)
+                + (fresh ? " new" : "");
         List<String> stages = new ArrayList<>();
         stages.add(HostScript.perl(RangesStream.class, "ranges-send.pl") + " " + Shell.quote(srcFile) + " " + size + " "
                 + shaping.capBytesPerSecond() + " 3>&4");

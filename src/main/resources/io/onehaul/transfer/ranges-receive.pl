@@ -1,5 +1,6 @@
 # OneHaul (io.onehaul.transfer.RangesStream), on the destination: writes the ranges ranges-send.pl
-# sends into FILE in place, sets FILE's size from the end record, then reads every range back from FILE
+# sends into FILE in place (with a second argument "new": into FILE made empty first, so what no range
+# covers reads as a hole), sets FILE's size from the end record, then reads every range back from FILE
 # and prints "wrote BYTES MD5": the MD5 of each range's header and the bytes FILE now holds there, in
 # stream order, and of an end record with FILE's size. The sender's MD5 over what it read and sent must
 # equal it; so a byte altered on the way, a header that put bytes in the wrong place or a write that did
@@ -7,9 +8,10 @@
 # so a sender that died half-way is never taken for a finished copy.
 use strict; use warnings;
 use Digest::MD5;
-my ($path) = @ARGV;
+my ($path, $mode) = @ARGV;
 my $CHUNK = 1 << 20;
-open(my $out, '+<', $path) or die "$path: $!\n";
+my $fresh = defined $mode && $mode eq 'new';
+open(my $out, $fresh ? '+>' : '+<', $path) or die "$path: $!\n";
 binmode STDIN;
 sub take {
     my ($n) = @_;

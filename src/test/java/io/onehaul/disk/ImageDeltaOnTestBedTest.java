@@ -81,6 +81,24 @@ class ImageDeltaOnTestBedTest {
     }
 
     @Test
+    void a_sparse_image_sends_its_data_not_its_holes_and_arrives_identical_and_sparse() {
+        // 256 MiB image holding 8 MiB: 4 MiB at the start, 4 MiB at 200 MiB, holes elsewhere
+        tb.execOk("h1", "rm -f " + FOLDER + "/disk.0 && truncate -s 256M " + FOLDER + "/disk.0"
+                + " && head -c 4M /dev/urandom | dd of=" + FOLDER + "/disk.0 conv=notrunc status=none"
+                + " && head -c 4M /dev/urandom | dd of=" + FOLDER + "/disk.0 bs=1M seek=200 conv=notrunc status=none");
+        tb.execOk("h2", "head -c 3M /dev/urandom > " + FOLDER + "/disk.0");   // an earlier attempt's leftover
+        ImageDelta d = delta(FOLDER, SNAPSHOTS);
+        assertEquals("", d.snapshot());
+
+        long sent = d.sendSnapshots(1);
+
+        assertTrue(sent >= 8 * MIB && sent <= 9 * MIB, "sent " + sent + " bytes for 8 MiB of data in 256 MiB");
+        assertEquals(sum("h1", FOLDER + "/disk.0"), sum("h2", FOLDER + "/disk.0"));
+        long allocatedKib = Long.parseLong(tb.execOk("h2", "du -k " + FOLDER + "/disk.0 | cut -f1").stdout().strip());
+        assertTrue(allocatedKib < 16 * 1024, "the copy stays sparse: " + allocatedKib + " KiB allocated");
+    }
+
+    @Test
     void a_shrunk_image_and_nothing_written_are_copied_right_too() {
         ImageDelta d = delta(FOLDER, SNAPSHOTS);
         d.snapshot();

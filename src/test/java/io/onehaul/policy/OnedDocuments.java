@@ -16,7 +16,7 @@ import org.w3c.dom.Element;
  * the way an operator's one.vm.update / one.host.update would change them, and wrapped back into an
  * XML-RPC reply shaped like oned's for WireMock.
  */
-final class OnedDocuments {
+public final class OnedDocuments {
     static final String DIR = "/fixtures/oned-7.5.80/xmlrpc/";
 
     private OnedDocuments() {}
@@ -37,7 +37,7 @@ final class OnedDocuments {
     }
 
     /** A success reply carrying {@code document}, as oned writes it (escaped string, CRLF). */
-    static byte[] reply(String document) {
+    public static byte[] reply(String document) {
         String escaped = document.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
         String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<methodResponse>\r\n<params>\r\n"
                 + "<param><value><array><data>\r\n<value><boolean>1</boolean></value>\r\n"
@@ -52,7 +52,7 @@ final class OnedDocuments {
     }
 
     /** Host h1 (id 7): COUNTRY = "ES", ORGANIZATIONS = "ACME". */
-    static String host() {
+    public static String host() {
         return document("one.host.info.h1");
     }
 
@@ -72,12 +72,12 @@ final class OnedDocuments {
     }
 
     /** The same host renamed and moved: NAME, ID and COUNTRY replaced. */
-    static String relocatedHost(String host, int id, String name, String country) {
+    public static String relocatedHost(String host, int id, String name, String country) {
         String h = replaceOnce(host, "<HOST><ID>7</ID><NAME>h1</NAME>", "<HOST><ID>" + id + "</ID><NAME>" + name + "</NAME>");
         return replaceOnce(h, "<COUNTRY><![CDATA[ES]]></COUNTRY>", "<COUNTRY><![CDATA[" + country + "]]></COUNTRY>");
     }
 
-    static String hostPool(String... hosts) {
+    public static String hostPool(String... hosts) {
         return "<HOST_POOL>" + String.join("", hosts) + "</HOST_POOL>";
     }
 

@@ -29,14 +29,15 @@ class LinkShapingTest {
     @Test
     void theStreamIsGzippedOnlyWhenAskedAndTheSenderGetsTheCap() {
         SshRoute route = SshRoute.direct("ssh -o BatchMode=yes", "h2");
-        String plain = RangesStream.command(route, "sudo -n ", LinkShaping.NONE, "/ds/7/disk.0", 4096, "/ds/7/disk.0");
+        String plain = RangesStream.command(route, "sudo -n ", LinkShaping.NONE, "/ds/7/disk.0", 4096, "/ds/7/disk.0",
+                false);
         assertTrue(!plain.contains("gzip"), plain);
         assertTrue(plain.startsWith("{ perl -e "), plain);
         assertTrue(plain.contains(" /ds/7/disk.0 4096 0 3>&4 4>&- | ssh -o BatchMode=yes h2 "), plain);
         assertTrue(plain.endsWith("; } 4>&1"), plain);
 
         String shaped = RangesStream.command(route, "sudo -n ", new LinkShaping(true, 8), "/ds/7/disk.0", 4096,
-                "/ds/7/disk.0");
+                "/ds/7/disk.0", false);
         assertTrue(shaped.contains(" /ds/7/disk.0 4096 1000000 3>&4 4>&- | gzip -1 -c 4>&- | ssh "), shaped);
         assertTrue(shaped.contains(" h2 'gzip -d -c | sudo -n perl -e "), "unzipped on h2, then written with privilege: "
                 + shaped);

@@ -76,6 +76,27 @@ class RangesStreamTest {
     }
 
     @Test
+    void intoANewFileOnlyTheRangesArriveTheRestIsHolesAndAnOldFileThereIsReplaced() throws Exception {
+        byte[] src = files(4 << 20, 3 << 20, 11);
+        byte[] stale = new byte[5 << 20];   // an earlier attempt's copy, longer and full of other bytes
+        new Random(12).nextBytes(stale);
+        Files.write(dir.resolve("dst"), stale);
+        String ranges = "0 65536\n3145728 1048576\n";
+        Proc.Result r = pipe(dir.resolve("src") + " " + src.length, dir.resolve("dst") + " new", ranges, "");
+        assertEquals(0, r.exit(), r.stderr());
+        assertEquals(report(r, "sent"), report(r, "wrote"));
+        byte[] want = new byte[src.length];
+        System.arraycopy(src, 0, want, 0, 65536);
+        System.arraycopy(src, 3 << 20, want, 3 << 20, 1 << 20);
+        assertArrayEquals(want, Files.readAllBytes(dir.resolve("dst")), "the ranges, zeros elsewhere, the source's size");
+
+        Files.delete(dir.resolve("dst"));
+        Proc.Result created = pipe(dir.resolve("src") + " " + src.length, dir.resolve("dst") + " new", ranges, "");
+        assertEquals(0, created.exit(), "a missing file is made: " + created.stderr());
+        assertArrayEquals(want, Files.readAllBytes(dir.resolve("dst")));
+    }
+
+    @Test
     void aByteAlteredOnTheWayIsFoundThoughEveryByteArrived() throws Exception {
         byte[] src = files(1 << 20, 1 << 20, 9);
         String ranges = "0 65536\n524288 65536\n";

@@ -42,6 +42,13 @@ class VmFolderSyncBudgetTest {
             copies.add("ranges " + srcFile + " " + timeout.toSeconds());
             return new TransferResult(0, size, Duration.ZERO);
         }
+
+        @Override
+        public TransferResult copyRangesToNewFile(HostShell source, String srcFile, String ranges, long size, String dstHost,
+                                                  String dstFile, Duration timeout, int attempts) {
+            copies.add("new " + srcFile + " " + timeout.toSeconds());
+            return new TransferResult(0, size, Duration.ZERO);
+        }
     }
 
     /** The source: one disk image that snapshots, whose first MiB was written since; every other command succeeds. */
@@ -111,7 +118,7 @@ class VmFolderSyncBudgetTest {
         String dir = request().sourceSysdir();
         assertEquals(List.of(
                 dir + "/ " + limit(FOLDER),
-                dir + "/" + VmFolderSync.SNAPSHOTS + "/disk.0 " + limit(IMAGE),
+                "new " + dir + "/" + VmFolderSync.SNAPSHOTS + "/disk.0 " + limit(MIB),   // its data: 1 MiB of 64
                 "ranges " + dir + "/disk.0 " + limit(MIB),
                 dir + "/ " + limit(FOLDER)), run(true, FOLDER, MemoryTransport.PAGE_SERVER));
     }
