@@ -237,12 +237,6 @@ out=$(
   echo "(a) alternates direction (h1->h2, h2->h1, ...) per strategy; (b) and (c) follow from where (a) left it."
   echo "The container: examples/counter-vm.xml with VM_MEMORY_MB = 2 x memory + 512 (both copies share the test"
   echo "     bed's cgroup during a held migration) and a NIC address of its own (10.232.8.x); VM ids 800-899."
-  echo
-  echo "runs:"
-  for d in "${DETAILS[@]}"; do echo "  $d"; done
-  echo
-  echo "command: $CMDLINE"
+  runs_and_command
 )
-echo "$out"
-echo "$out" > "$TXT"
-echo "results: $TSV $TXT" >&2
+publish "$out" "$TXT" "$TSV"

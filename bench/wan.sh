@@ -219,12 +219,6 @@ out=$(
   echo "total = the live migration's report (pre-flight to commit, post-copy's pages included); bound = its bytes"
   echo "     (pre-sync, final sync, memory) at the link's nominal ${TB_WAN_MBIT} Mbit/s"
   echo "Mbit/s = the pre-sync's bytes over its time (the rootfs image's snapshot, sent while the container runs)"
-  echo
-  echo "runs:"
-  for d in "${DETAILS[@]}"; do echo "  $d"; done
-  echo
-  echo "command: $CMDLINE"
+  runs_and_command
 )
-echo "$out"
-echo "$out" > "$TXT"
-echo "results: $TSV $TXT" >&2
+publish "$out" "$TXT" "$TSV"

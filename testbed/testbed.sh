@@ -91,14 +91,16 @@ ssh_opts() {
        -o GlobalKnownHostsFile=/dev/null -i "$STATE/keys/frontend"
 }
 
-# sshd's pid if it is alive, else nothing.
-sshd_pid() {
-  local f pid
-  f="$(hostdir "$1")/sshd.pid"
-  [ -s "$f" ] || return 0
-  pid=$(cat "$f")
+# The pid in FILE if that process is alive, else nothing.
+live_pid_in() {
+  local pid
+  [ -s "$1" ] || return 0
+  pid=$(cat "$1")
   if alive "$pid"; then echo "$pid"; fi
 }
+
+# sshd's pid if it is alive, else nothing.
+sshd_pid() { live_pid_in "$(hostdir "$1")/sshd.pid"; }
 
 # ---------------------------------------------------------------------------------------------
 # /etc/hosts block. Edited in place (cat >) rather than replaced, so it also works if /etc/hosts
@@ -346,13 +348,7 @@ link_provider_b() {
   start_delayline "$h"
 }
 
-delayline_pid() {
-  local f pid
-  f="$(hostdir "$1")/delayline.pid"
-  [ -s "$f" ] || return 0
-  pid=$(cat "$f")
-  if alive "$pid"; then echo "$pid"; fi
-}
+delayline_pid() { live_pid_in "$(hostdir "$1")/delayline.pid"; }
 
 start_delayline() {
   local h=$1 hd

@@ -24,6 +24,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$
 last_line() { grep -v '^[[:space:]]*$' "$1" 2>/dev/null | tail -n 1 | cut -c1-250; }
 field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<< "$2"; }
 
+# The end of a bench's report: every run (DETAILS), then the command line (CMDLINE).
+runs_and_command() {
+  echo
+  echo "runs:"
+  for d in "${DETAILS[@]}"; do echo "  $d"; done
+  echo
+  echo "command: $CMDLINE"
+}
+
+publish() { # report txt tsv: prints the report and keeps it beside its table
+  echo "$1"
+  echo "$1" > "$2"
+  echo "results: $3 $2" >&2
+}
+
 next_vmid() {
   local v=$VMID_NEXT
   VMID_NEXT=$(( v >= ${VMID_LAST:-899} ? ${VMID_FIRST:-800} : v + 1 ))
