@@ -116,7 +116,7 @@ public final class ImageDelta {
      * image holding 1 GiB sends 1 GiB (rsync would send the zeros of its holes too). A copy whose connection
      * broke is sent again, up to {@code attempts} times; the file is checked end to end as the changed blocks are.
      *
-     * @param progress a listener for each image's copy (null: none), told its bytes when it arrived
+     * @param progress a listener for each image's copy (null: none), told its bytes as they go
      */
     public long sendSnapshots(int attempts, Supplier<LongConsumer> progress) {
         if (images.isEmpty()) {
@@ -128,9 +128,9 @@ public final class ImageDelta {
             ExtentMap snap = required(maps, baseDir + "/" + image);
             List<ByteRange> data = ChangedBlocks.since(snap.extents(), snap.size(), List.of());
             long bytes = ChangedBlocks.bytes(data);
-            var t = transfer.copyRangesToNewFile(source, snap.path(), lines(data), snap.size(), dstHost,
-                    dstFolder + "/" + image, budget.timeout(bytes), attempts);
             LongConsumer told = progress.get();
+            var t = transfer.copyRangesToNewFile(source, snap.path(), lines(data), snap.size(), dstHost,
+                    dstFolder + "/" + image, budget.timeout(bytes), attempts, told);
             if (told != null) {
                 told.accept(t.bytesSent());
             }

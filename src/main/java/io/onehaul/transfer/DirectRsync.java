@@ -114,34 +114,51 @@ public final class DirectRsync implements FileTransfer {
     @Override
     public TransferResult copyRanges(HostShell source, String srcFile, String ranges, long size, String dstHost,
                                      String dstFile, Duration timeout) {
-        return ranges(source, srcFile, ranges, size, dstHost, dstFile, timeout, false, 1);
+        return ranges(source, srcFile, ranges, size, dstHost, dstFile, timeout, false, 1, null);
     }
 
     @Override
     public TransferResult copyRangesToNewFile(HostShell source, String srcFile, String ranges, long size, String dstHost,
-                                              String dstFile, Duration timeout, int attempts) {
-        return ranges(source, srcFile, ranges, size, dstHost, dstFile, timeout, true, attempts);
+                                              String dstFile, Duration timeout, int attempts,
+                                              java.util.function.LongConsumer progress) {
+        return ranges(source, srcFile, ranges, size, dstHost, dstFile, timeout, true, attempts, progress);
     }
 
     private TransferResult ranges(HostShell source, String srcFile, String ranges, long size, String dstHost,
-                                  String dstFile, Duration timeout, boolean fresh, int attempts) {
+                                  String dstFile, Duration timeout, boolean fresh, int attempts,
+                                  java.util.function.LongConsumer progress) {
         long expected = RangesStream.total(ranges);
         String command = RangesStream.command(routes.to(dstHost), remotePrivilege(), shaping, srcFile, size, dstFile, fresh);
         long started = System.nanoTime();
         byte[] stdin = ranges.getBytes(StandardCharsets.US_ASCII);
-        CommandResult r = source.run(command, stdin, timeout);
+        CommandResult r = runRanges(source, command, stdin, timeout, progress);
         for (int attempt = 2; !r.ok() && attempt <= attempts && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
             Duration wait = BrokenConnection.backoff(attempt);
             log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s", srcFile, dstHost, r.reason(), attempt,
                     attempts, wait.toSeconds());
             sleeper.accept(wait);
-            r = source.run(command, stdin, timeout);
+            r = runRanges(source, command, stdin, timeout, progress);
         }
         RangesStream.failure(r, expected).ifPresent(why -> {
             throw new HostException(source.host(), "copying the " + (fresh ? "data" : "changed blocks") + " of " + srcFile + " to " + dstHost + ":"
                     + dstFile + " failed: " + why);
         });
         return new TransferResult(expected, size, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private static final Pattern RANGES_PROGRESS = Pattern.compile("^progress (\\d+)$");
+
+    private static CommandResult runRanges(HostShell source, String command, byte[] stdin, Duration timeout,
+                                           java.util.function.LongConsumer progress) {
+        if (progress == null) {
+            return source.run(command, stdin, timeout);
+        }
+        return source.run(command, stdin, timeout, line -> {
+            Matcher m = RANGES_PROGRESS.matcher(line.strip());
+            if (m.matches()) {
+                progress.accept(Long.parseLong(m.group(1)));
+            }
+        });
     }
 
     /** For specs: waits between attempts without sleeping. */

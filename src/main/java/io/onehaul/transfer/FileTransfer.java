@@ -34,9 +34,11 @@ public interface FileTransfer {
      * zeros there. For a sparse image's first copy, whose holes need not cross the link.
      *
      * @param attempts how many times a copy whose connection broke is sent again (from the start: it is new)
+     * @param progress told the bytes sent so far, about once a second (null: nobody)
      */
     default TransferResult copyRangesToNewFile(HostShell source, String srcFile, String ranges, long size, String dstHost,
-                                               String dstFile, java.time.Duration timeout, int attempts) {
+                                               String dstFile, java.time.Duration timeout, int attempts,
+                                               java.util.function.LongConsumer progress) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot copy byte ranges into a new file");
     }
 

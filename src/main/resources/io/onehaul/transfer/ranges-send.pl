@@ -3,7 +3,8 @@
 # endian) and its bytes, then an end record (offset = SIZE, length 0) that tells the receiver the size.
 # On fd 3 it reports "sent BYTES MD5": the MD5 of every header and byte it sent, the end record last, which
 # the receiver computes again over what it wrote and reads back (ranges-receive.pl).
-# CAP (bytes/s, optional, 0 = none) paces the stream for transfer.bwlimit_mbit.
+# CAP (bytes/s, optional, 0 = none) paces the stream for transfer.bwlimit_mbit. While it sends, it also
+# reports "progress BYTES" on fd 3 about once a second (the operator's progress attribute).
 #   perl ranges-send.pl FILE SIZE [CAP] < ranges 3>&1 | ssh HOST perl ranges-receive.pl FILE
 use strict; use warnings;
 use Digest::MD5;
@@ -17,6 +18,7 @@ open(my $in, '<', $path) or die "$path: $!\n";
 binmode STDOUT;
 my $md5 = Digest::MD5->new;
 my ($sent, $t0) = (0, time);
+my $told = $t0;
 sub put { my ($bytes) = @_; $md5->add($bytes); print $bytes; }
 while (my $line = <STDIN>) {
     my ($offset, $length) = split ' ', $line;
@@ -31,6 +33,10 @@ while (my $line = <STDIN>) {
         $length -= $got;
         $offset += $got;
         $sent += $got;
+        if (time - $told >= 1) {
+            $told = time;
+            syswrite($report, "progress $sent\n");
+        }
         if ($cap) {
             my $ahead = $sent / $cap - (time - $t0);
             sleep($ahead) if $ahead > 0;

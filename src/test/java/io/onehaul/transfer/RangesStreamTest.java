@@ -97,6 +97,21 @@ class RangesStreamTest {
     }
 
     @Test
+    void aSendThatTakesSecondsTellsItsBytesOnTheWayAndStillAgrees() throws Exception {
+        byte[] src = files(2 << 20, 0, 13);
+        // capped at 1 MiB/s: ~2 s, so at least one "progress" line before the reports
+        Proc.Result r = pipe(dir.resolve("src") + " " + src.length + " 1048576", dir.resolve("dst") + " new",
+                "0 2097152\n", "");
+        assertEquals(0, r.exit(), r.stderr());
+        Matcher m = Pattern.compile("(?m)^progress (\\d+)$").matcher(r.stdout());
+        assertTrue(m.find(), "a progress line: " + r.stdout());
+        long first = Long.parseLong(m.group(1));
+        assertTrue(first > 0 && first < src.length, "part of the bytes, not all: " + first);
+        assertEquals(Optional.empty(), RangesStream.failure(asResult(r), src.length), "the reports still parse");
+        assertArrayEquals(src, Files.readAllBytes(dir.resolve("dst")));
+    }
+
+    @Test
     void aByteAlteredOnTheWayIsFoundThoughEveryByteArrived() throws Exception {
         byte[] src = files(1 << 20, 1 << 20, 9);
         String ranges = "0 65536\n524288 65536\n";

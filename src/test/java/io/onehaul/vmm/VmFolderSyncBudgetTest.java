@@ -45,7 +45,8 @@ class VmFolderSyncBudgetTest {
 
         @Override
         public TransferResult copyRangesToNewFile(HostShell source, String srcFile, String ranges, long size, String dstHost,
-                                                  String dstFile, Duration timeout, int attempts) {
+                                                  String dstFile, Duration timeout, int attempts,
+                                                  java.util.function.LongConsumer progress) {
             copies.add("new " + srcFile + " " + timeout.toSeconds());
             return new TransferResult(0, size, Duration.ZERO);
         }
