@@ -15,8 +15,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class PathFinder {
     private static final Logger log = LoggerFactory.getLogger(PathFinder.class);
-    /** How long the direct probe waits for the destination's SSH port before the relay is considered. */
-    public static final int DIRECT_PROBE_SECONDS = 3;
+    /**
+     * How long the direct probe waits for the destination's SSH port before the relay is considered. Linux
+     * resends a SYN after 1 s, then after 3 s: 2 s allows one lost SYN, as 3 s did (the second resend would
+     * only leave at 3 s), and a destination whose firewall drops the source costs a second less. Measured
+     * over the test bed's WAN: a relayed migration's pre-flight took 5.9 s against 3.0 s direct.
+     */
+    public static final int DIRECT_PROBE_SECONDS = 2;
     /** The destination's sshd, as the front-end reaches it for a relay (hosts run sshd on 22, as oned expects). */
     public static final int SSH_PORT = 22;
 
