@@ -89,6 +89,9 @@ int main(int argc, char **argv) {
     if (delay_ms < 0 || delay_ms > 10000) { fprintf(stderr, "delayline: DELAY_MS must be 0..10000\n"); return 2; }
     int64_t delay_ns = (int64_t)delay_ms * 1000000;
     signal(SIGPIPE, SIG_IGN);
+    /* A daemon must not hold its starter's files: a bench's lock (fd 8) held by this process made the
+     * next bench believe another one still ran. */
+    for (int fd = 3; fd < 1024; fd++) close(fd);
 
     int a = open_tun(argv[2]);
     int ns = open(argv[3], O_RDONLY | O_CLOEXEC);
