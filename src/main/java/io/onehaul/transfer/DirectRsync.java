@@ -87,14 +87,8 @@ public final class DirectRsync implements FileTransfer {
         cmd.add(srcPath);
         cmd.add(route.address() + ":" + dstPath);
         String line = (o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd);
-        CommandResult r = run(source, line, o);
-        for (int attempt = 2; !r.ok() && attempt <= o.attempts() && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
-            Duration wait = BrokenConnection.backoff(attempt);
-            log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s, resuming what was copied", srcPath, dstHost,
-                    whyRsyncFailed(r), attempt, o.attempts(), wait.toSeconds());
-            sleeper.accept(wait);
-            r = run(source, line, o);
-        }
+        CommandResult r = retrying(o.attempts(), srcPath, dstHost, ", resuming what was copied",
+                DirectRsync::whyRsyncFailed, () -> run(source, line, o));
         if (!r.ok()) {
             throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
                     + " failed: " + whyRsyncFailed(r));
@@ -131,19 +125,31 @@ public final class DirectRsync implements FileTransfer {
         String command = RangesStream.command(routes.to(dstHost), remotePrivilege(), shaping, srcFile, size, dstFile, fresh);
         long started = System.nanoTime();
         byte[] stdin = ranges.getBytes(StandardCharsets.US_ASCII);
-        CommandResult r = runRanges(source, command, stdin, timeout, progress);
-        for (int attempt = 2; !r.ok() && attempt <= attempts && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
-            Duration wait = BrokenConnection.backoff(attempt);
-            log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s", srcFile, dstHost, r.reason(), attempt,
-                    attempts, wait.toSeconds());
-            sleeper.accept(wait);
-            r = runRanges(source, command, stdin, timeout, progress);
-        }
+        CommandResult r = retrying(attempts, srcFile, dstHost, "", CommandResult::reason,
+                () -> runRanges(source, command, stdin, timeout, progress));
         RangesStream.failure(r, expected).ifPresent(why -> {
             throw new HostException(source.host(), "copying the " + (fresh ? "data" : "changed blocks") + " of " + srcFile + " to " + dstHost + ":"
                     + dstFile + " failed: " + why);
         });
         return new TransferResult(expected, size, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * Runs a copy, and again (after BrokenConnection's backoff) while its connection broke, up to {@code attempts}
+     * times in all; any other failure is returned at once. The last result either way.
+     */
+    private CommandResult retrying(int attempts, String what, String dstHost, String resumeNote,
+                                   java.util.function.Function<CommandResult, String> why,
+                                   java.util.function.Supplier<CommandResult> copy) {
+        CommandResult r = copy.get();
+        for (int attempt = 2; !r.ok() && attempt <= attempts && BrokenConnection.is(r.exitCode(), r.stderr()); attempt++) {
+            Duration wait = BrokenConnection.backoff(attempt);
+            log.warn("copying {} to {} broke ({}): attempt {} of {} in {} s{}", what, dstHost, why.apply(r), attempt,
+                    attempts, wait.toSeconds(), resumeNote);
+            sleeper.accept(wait);
+            r = copy.get();
+        }
+        return r;
     }
 
     private static final Pattern RANGES_PROGRESS = Pattern.compile("^progress (\\d+)$");
