@@ -16,24 +16,48 @@ import java.util.Map;
  * A CRIU dump that holds the container frozen at post-dump until told to finish (commit: CRIU ends the
  * source processes) or to abort (CRIU resumes them), the technique Incus uses. An action script
  * passed through a dump-only CRIU config waits for a decision file; it gives up after a hold limit and
- * aborts, so a driver that dies never leaves the source frozen for ever. Files live in a work folder:
- * images/, hold.sh, dump.conf, dump-start, dumped, decision, dump.rc, dump.out.
+ * aborts, so a driver that dies never leaves the source frozen for ever; until the destination's restore
+ * begins it aborts within seconds of the driver's death ({@link HoldLease}). Files live in a work folder:
+ * images/, hold.sh, dump.conf, dump-start, dumped, decision, dump.rc, dump.out, destination (where the
+ * migration goes: "host folder"), lease / restore-begun / lease-lost.
  */
 public final class HeldDump {
     private static final Duration QUICK = Duration.ofSeconds(30);
     /** A lazy dump whose peer went away is given 20 s (in 50 ms ticks) to end by itself before SIGKILL. */
     static final int PAGE_SERVICE_END_TICKS = 400;
+    /**
+     * The hold aborts by itself when the driver's lease has been gone this long (and the restore has not begun):
+     * long enough not to take a slow pid check for a death, short enough that a killed driver costs the
+     * workload seconds, not the hold limit.
+     */
+    public static final Duration LEASE_GRACE = Duration.ofSeconds(2);
+    /** The hold script looks at the lease every this many 20 ms ticks (a fork each time). */
+    static final int LEASE_CHECK_TICKS = 25;
+    /** Where the hold records the destination, for whoever resolves a hold its driver left ({@code StaleHold}). */
+    public static final String DESTINATION_FILE = "destination";
 
     private final LxcHost lxc;
     private final CriuOptions options;
     private final String work;
     private final Duration holdLimit;
+    private String destination = "";
+    private HoldLease lease;
 
     public HeldDump(LxcHost lxc, CriuOptions options, String workDir, Duration holdLimit) {
         this.lxc = lxc;
         this.options = options;
         this.work = workDir;
         this.holdLimit = holdLimit;
+    }
+
+    /** Recorded in the work folder at {@link #start}: the host and folder a restore may use. */
+    public HeldDump towards(String host, String folder) {
+        this.destination = host + " " + folder;
+        return this;
+    }
+
+    public String workDir() {
+        return work;
     }
 
     public String imagesDir() {
@@ -64,6 +88,13 @@ public final class HeldDump {
         new CriuOptions(Map.of(), extraConfig, List.of()); // the same character check as the operator's lines
         extraConfig.forEach(l -> conf.append(l).append('\n'));
         sh.writeFile(work + "/dump.conf", conf.toString().getBytes(StandardCharsets.UTF_8), QUICK);
+        if (!destination.isEmpty()) {
+            sh.writeFile(work + "/" + DESTINATION_FILE, (destination + "\n").getBytes(StandardCharsets.UTF_8), QUICK);
+        }
+        if (lazyPort == 0) {
+            // before the dump: the hold must never wait for a driver that could die unseen
+            lease = HoldLease.take(sh, work);
+        }
         Map<String, String> env = new LinkedHashMap<>(options.env());
         env.put("CRIU_CONFIG_FILE", work + "/dump.conf");
         String dump = Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n " + Shell.quote(name)
@@ -87,6 +118,24 @@ public final class HeldDump {
             throw new HostException(lxc.host(), why);
         }
         return hostInstant(r.stdout());
+    }
+
+    /**
+     * Right before the destination restores: from now on a copy may run there, so the hold may no longer
+     * abort because the driver is gone. Fails if it already did (the lease was lost): then the source runs
+     * again and the destination must not restore.
+     */
+    public void beginRestore() {
+        if (lease == null) {
+            return;
+        }
+        String w = Shell.quote(work);
+        CommandResult r = lxc.shell().run("cd " + w + " && mv " + HoldLease.FILE + " " + HoldLease.RESTORE_BEGUN
+                + " 2>/dev/null || { echo \"the hold ended by itself ($(cat decision 2>/dev/null))\" >&2; exit 1; }", QUICK);
+        if (!r.ok()) {
+            throw new HostException(lxc.host(), "the source is no longer held, the destination must not restore: "
+                    + r.reason());
+        }
     }
 
     /** The destination runs: CRIU ends the held processes; returns when lxc-checkpoint has exited. */
@@ -128,6 +177,7 @@ public final class HeldDump {
         String w = Shell.quote(work);
         CommandResult r = lxc.shell().run("cd " + w + " && { [ -f decision ] || echo " + decision + " > decision.tmp && mv decision.tmp decision; }; "
                 + "while [ ! -f dump.rc ]; do sleep 0.01; done; cat dump.rc", timeout);
+        endLease();
         if (!r.ok()) {
             throw new HostException(lxc.host(), "CRIU did not finish after " + decision + ": " + r.reason());
         }
@@ -139,25 +189,48 @@ public final class HeldDump {
     }
 
     public void remove() {
+        endLease();
         lxc.shell().run("rm -rf " + Shell.quote(work), QUICK);
+    }
+
+    /** The hold was decided: the lease has nothing left to guard. */
+    public void endLease() {
+        if (lease != null) {
+            lease.release();
+            lease = null;
+        }
     }
 
     /**
      * A CRIU action script: exit 0 for every action except the post-dump decision (shared notes); a lazy
-     * dump's script only marks post-dump and lets it pass.
+     * dump's script only marks post-dump and lets it pass. While it holds, it aborts by itself when the hold
+     * limit is reached, or when the driver's lease has been dead for {@link #LEASE_GRACE} and the restore has
+     * not begun: it takes the lease file by renaming it, so the driver's {@link #beginRestore} cannot also.
      */
     private String holdScript(boolean hold) {
+        return holdScript(hold, holdLimit);
+    }
+
+    static String holdScript(boolean hold, Duration holdLimit) {
         long ticks = Math.max(1, holdLimit.toMillis() / 20);
+        long graceChecks = Math.max(1, LEASE_GRACE.toMillis() / 20 / LEASE_CHECK_TICKS);
+        String lease = "\"$d/" + HoldLease.FILE + "\"";
         return "#!/bin/sh\n"
                 + "# OneHaul: hold the dumped container at post-dump until the migration decides.\n"
                 + "d=$(dirname \"$0\")\n"
                 + "[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] || exit 0\n"
                 + "date +%s.%N > \"$d/dumped\"\n"
                 + (hold ? "" : "exit 0\n")
-                + "i=0\n"
+                + "i=0; lost=0\n"
                 + "while [ ! -f \"$d/decision\" ]; do\n"
                 + "  sleep 0.02; i=$((i+1))\n"
                 + "  if [ $i -gt " + ticks + " ]; then echo abort-timeout > \"$d/decision\"; fi\n"
+                + "  if [ $((i % " + LEASE_CHECK_TICKS + ")) -eq 0 ] && [ -f " + lease + " ]; then\n"
+                + "    if kill -0 \"$(cat " + lease + " 2>/dev/null)\" 2>/dev/null; then lost=0; else lost=$((lost+1)); fi\n"
+                + "    if [ $lost -ge " + graceChecks + " ] && mv " + lease + " \"$d/" + HoldLease.LOST + "\" 2>/dev/null; then\n"
+                + "      echo abort-lease-lost > \"$d/decision\"\n"
+                + "    fi\n"
+                + "  fi\n"
                 + "done\n"
                 + "[ \"$(cat \"$d/decision\")\" = commit ] && exit 0\n"
                 + "exit 1\n";

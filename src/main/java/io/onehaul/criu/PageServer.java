@@ -42,15 +42,32 @@ public final class PageServer {
         dst.run("[ -f " + pid + " ] && kill $(cat " + pid + ") 2>/dev/null; rm -f " + pid + "; true", QUICK);
     }
 
-    /** A free port below the ephemeral range on both hosts, for the page server and its tunnel. */
-    public static int freePort(HostShell a, HostShell b) {
-        for (int attempt = 0; attempt < 20; attempt++) {
-            int port = 27000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(5000);
+    /** The page servers' ports: the first range (one port per VM id, then the rest at random). */
+    public static final int PAGE_SERVER_PORTS = 27000;
+    /** The lazy page services' ports: a range of their own, so a migration that uses both never asks twice. */
+    public static final int LAZY_PAGE_PORTS = 29000;
+    /** Ports per range; both ranges stay below Linux's ephemeral ports (32768 and up). */
+    static final int RANGE = 2000;
+    static final int ATTEMPTS = 20;
+
+    /**
+     * A port of {@code rangeStart}'s range that is free on both hosts, for a page service and its tunnel.
+     * Migrations of different VMs run at once (oned runs them in parallel), and a probe cannot reserve a
+     * port: two of them choosing at random may both find the same one free. So each VM first tries its own
+     * port ({@code rangeStart + vmid mod RANGE}), which no other VM's migration asks for unless their ids
+     * are RANGE apart; only when that is taken (another service, a leftover of a killed migration) does it
+     * try others at random.
+     */
+    public static int freePort(HostShell a, HostShell b, int rangeStart, int vmid) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            int port = rangeStart + (attempt == 0 ? Math.floorMod(vmid, RANGE)
+                    : java.util.concurrent.ThreadLocalRandom.current().nextInt(RANGE));
             String probe = "ss -ltnH 'sport = :" + port + "' | grep -q . && echo busy || echo free";
             if (a.run(probe, QUICK).stdout().strip().equals("free") && b.run(probe, QUICK).stdout().strip().equals("free")) {
                 return port;
             }
         }
-        throw new HostException(a.host(), "no free port for the page server between 27000 and 31999");
+        throw new HostException(a.host(), "no free port for the page server between " + rangeStart + " and "
+                + (rangeStart + RANGE - 1));
     }
 }

@@ -3,8 +3,10 @@ package io.onehaul.tm;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
+import io.onehaul.lxc.LxcHost;
 import io.onehaul.tm.HostFiles.Kind;
 import io.onehaul.vmm.ActionFailedException;
+import io.onehaul.vmm.StaleHold;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,12 +66,35 @@ public final class MigrateSteps {
      * Removes what the failed migration left at the destination. When source and destination host are
      * the same the datastore changed (oned refuses a migration to the same host and datastore), so the
      * new folder is never the one the VM still runs from; the guard checks that on the host anyway.
+     * Between hosts, a hold the migrate's driver left on the source (it was killed) is resolved first:
+     * oned keeps the VM on the source, so any copy on the destination goes and the source runs again
+     * ({@link StaleHold}); then a definition the rollback could not remove (the destination did not answer
+     * then) goes with the folder.
      */
     public void failmigrate(TmArgs.Migrate a) {
         if (skipped(a, "failmigrate")) {
             return;
         }
-        removeFolder(a.dstHost(), a.newSysdir().path(), a.vmid(), "the migration failed; the VM stays on " + a.srcHost());
+        String folder = a.newSysdir().path();
+        String name = FolderGuard.containerName(a.vmid());
+        RuntimeException sourceError = null;
+        if (!a.sameHost()) {
+            try (HostShell src = hosts.open(a.srcHost())) {
+                new StaleHold(hosts, settings.lxcPath()).resolve(new LxcHost(src, settings.lxcPath()), name, folder, null);
+            } catch (RuntimeException e) {
+                // the destination's idle leftovers can still go; a running copy there stays (the guard)
+                log.error("the source {} of the failed migration was not settled: {}", a.srcHost(), e.getMessage());
+                sourceError = e;
+            }
+            try (HostShell dst = hosts.open(a.dstHost())) {
+                StaleHold.releaseIdleCopy(new LxcHost(dst, settings.lxcPath()), name, folder);
+            }
+        }
+        removeFolder(a.dstHost(), folder, a.vmid(), "the migration failed; the VM stays on " + a.srcHost());
+        if (sourceError != null) {
+            throw sourceError instanceof ActionFailedException af ? af
+                    : new ActionFailedException("source " + a.srcHost() + ": " + sourceError.getMessage(), sourceError);
+        }
     }
 
     private void removeFolder(String host, String folder, int vmid, String why) {

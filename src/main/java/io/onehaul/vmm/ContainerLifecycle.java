@@ -96,8 +96,9 @@ public final class ContainerLifecycle {
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             String name = args.deployId();
-            ContainerState state = lxc.state(name);
             String sysdir = sysdirOnHost(lxc, name, msg);
+            settleStaleMigration(lxc, name, sysdir);
+            ContainerState state = lxc.state(name);
             if (state == ContainerState.UNDEFINED) {
                 log.info("{} is not defined on {}: already stopped", name, args.host());
             } else if (state != ContainerState.STOPPED) {
@@ -114,6 +115,7 @@ public final class ContainerLifecycle {
         requireSameVm(args.vmid(), msg.vm());
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            settleStaleMigration(lxc, args.deployId(), sysdirOnHost(lxc, args.deployId(), msg));
             requireRunning(lxc, args.deployId());
             log.info("rebooting {} on {}", args.deployId(), args.host());
             lxc.stop(args.deployId(), false, settings.stopTimeout());
@@ -126,6 +128,7 @@ public final class ContainerLifecycle {
         requireSameVm(args.vmid(), msg.vm());
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
+            settleStaleMigration(lxc, args.deployId(), sysdirOnHost(lxc, args.deployId(), msg));
             ContainerState state = lxc.state(args.deployId());
             if (state == ContainerState.UNDEFINED) {
                 throw new ActionFailedException(args.deployId() + " is not defined on " + args.host());
@@ -146,8 +149,9 @@ public final class ContainerLifecycle {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             Checkpointer criu = new Checkpointer(lxc, settings.criu(), settings.checkpointTimeout());
             String name = args.deployId();
-            ContainerState state = lxc.state(name);
             String sysdir = sysdirOnHost(lxc, name, msg);
+            settleStaleMigration(lxc, name, sysdir);
+            ContainerState state = lxc.state(name);
             if (state == ContainerState.RUNNING) {
                 log.info("checkpointing {} on {} into {}", name, args.host(), args.checkpointFile());
                 var took = criu.dumpAndStop(name, args.checkpointFile());
@@ -200,6 +204,13 @@ public final class ContainerLifecycle {
                 release(lxc, name, sysdir, true);
                 throw e;
             }
+        }
+    }
+
+    /** A live migration's hold its killed driver left on this host is resolved before anything else ({@link StaleHold}). */
+    private void settleStaleMigration(LxcHost lxc, String name, String sysdir) {
+        if (!sysdir.isEmpty()) {
+            new StaleHold(hosts, settings.lxcPath()).resolve(lxc, name, sysdir, null);
         }
     }
 

@@ -121,7 +121,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     /** Streamed: the page server on the destination, reached from the source's 127.0.0.1 through SSH. */
     @Override
     public void startPageServer(MigrationRequest r) {
-        pagePort = PageServer.freePort(src.shell(), dst.shell());
+        pagePort = PageServer.freePort(src.shell(), dst.shell(), PageServer.PAGE_SERVER_PORTS, r.vmid());
         PageServer.start(dst.shell(), settings.criu(), destinationImages(r), destinationWork(r), pagePort);
         tunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), pagePort, true,
                 "/tmp/onehaul-tunnel-" + r.container() + ".pid");
@@ -157,7 +157,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         if (destinationDisks == null) {
             defineOnDestination(r);
         }
-        lazyPort = PageServer.freePort(src.shell(), dst.shell());
+        lazyPort = PageServer.freePort(src.shell(), dst.shell(), PageServer.LAZY_PAGE_PORTS, r.vmid());
         lazyTunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), lazyPort, false,
                 "/tmp/onehaul-lazy-tunnel-" + r.container() + ".pid");
         lazyRestoreConfig = restoreConfig + ".lazy";
@@ -177,7 +177,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
 
     private Instant dump(MigrationRequest r, MemoryTransport how) {
         transport = how;
-        held = new HeldDump(src, settings.criu(), sourceWork(r), settings.checkpointTimeout());
+        held = new HeldDump(src, settings.criu(), sourceWork(r), holdLimit(r, how))
+                .towards(r.destinationHost(), r.destinationSysdir());
         return switch (how) {
             case LOCAL_IMAGES -> held.start(r.container(), settings.checkpointTimeout());
             case PAGE_SERVER -> held.start(r.container(), settings.checkpointTimeout(),
@@ -185,6 +186,19 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
             case LAZY -> held.start(r.container(), settings.checkpointTimeout(),
                     List.of("lazy-pages", "address 127.0.0.1", "port " + lazyPort), lazyPort);
         };
+    }
+
+    /** The hold's hard limit, from this migration's copies in the freeze and its restore ({@link HoldLimit}). */
+    private Duration holdLimit(MigrationRequest r, MemoryTransport how) {
+        Duration copies = r.sharedDatastore() || folder == null ? Duration.ZERO : folder.finalSyncLimit(how);
+        Duration limit = HoldLimit.hold(copies, restoreLimit(r));
+        log.info("the source is held at most {} s (final copies {} s, restore {} s)", limit.toSeconds(),
+                copies.toSeconds(), restoreLimit(r).toSeconds());
+        return limit;
+    }
+
+    private Duration restoreLimit(MigrationRequest r) {
+        return HoldLimit.restore(Math.max(features.memoryBytes(), (long) r.vm().memoryMb() << 20));
     }
 
     @Override
@@ -205,6 +219,9 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         if (destinationDisks == null) {
             defineOnDestination(r);
         }
+        if (how != MemoryTransport.LAZY) {
+            held.beginRestore(); // from here a copy may run on the destination: the hold no longer ends with the driver
+        }
         Checkpointer criu = new Checkpointer(dst, settings.criu(), settings.checkpointTimeout());
         String images = destinationImages(r);
         String config = restoreConfig;
@@ -218,7 +235,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         CommandResult res = dst.shell().run(lazyDaemon + " && " + LxcHost.mountCommand(destinationDisks) + " && "
                 + criu.restoreCommand(r.container(), images, config) + "; rc=$?; date +%s.%N; "
                 + "lxc-info -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()) + " -s -H; exit $rc",
-                settings.checkpointTimeout());
+                restoreLimit(r));
         if (!res.ok()) {
             throw criu.restoreFailed(r.container(), images, res);
         }
@@ -343,42 +360,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     public boolean resumeSource(MigrationRequest r) {
         closeTunnel();
         discardSnapshots();
-        if (held != null && held.started()) {
-            if (transport == MemoryTransport.LAZY) {
-                // still serving pages (not at post-dump): no decision is read until it ends, so end it; its
-                // tasks go on with their memory and only CRIU's network lock is left to clear
-                held.endPageService();
-            }
-            int rc = held.abort(settings.checkpointTimeout());
-            log.info("dump aborted on {} (CRIU exit {}): the source goes on", r.sourceHost(), rc);
-            clearCriuNetworkLock(r);
-            held.remove();
-        }
-        if (src.state(r.container()) == ContainerState.FROZEN) {
-            // a CRIU that died while holding can leave the freezer frozen
-            src.shell().run("lxc-unfreeze -P " + Shell.quote(src.lxcPath()) + " -n " + Shell.quote(r.container()), QUICK);
-        }
-        boolean running = src.state(r.container()) == ContainerState.RUNNING;
-        if (!running) {
-            log.error("{} is not running on {} after the rollback", r.container(), r.sourceHost());
-        }
-        return running;
-    }
-
-    /**
-     * If CRIU died while holding, its network lock (iptables chain CRIU) stays in the container's
-     * network namespace and blocks all traffic (shared notes): remove it.
-     */
-    private void clearCriuNetworkLock(MigrationRequest r) {
-        String pid = src.shell().run("lxc-info -P " + Shell.quote(src.lxcPath()) + " -n " + Shell.quote(r.container())
-                + " -p -H", QUICK).stdout().strip();
-        if (!pid.matches("\\d+")) {
-            return;
-        }
-        String ns = "nsenter -t " + pid + " -n ";
-        src.shell().run("for t in iptables ip6tables; do " + ns + "$t -L CRIU >/dev/null 2>&1 || continue; "
-                + ns + "$t -D INPUT -j CRIU; " + ns + "$t -D OUTPUT -j CRIU; " + ns + "$t -F CRIU; " + ns
-                + "$t -X CRIU; done 2>/dev/null; true", QUICK);
+        return HeldSourceRelease.resume(src, r.container(), held, transport == MemoryTransport.LAZY,
+                settings.checkpointTimeout());
     }
 
     @Override

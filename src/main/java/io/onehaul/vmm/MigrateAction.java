@@ -2,6 +2,7 @@ package io.onehaul.vmm;
 
 import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
+import io.onehaul.lxc.LxcHost;
 import io.onehaul.migration.LiveMigration;
 import io.onehaul.migration.MigrationSettings;
 import io.onehaul.migration.StrategyChoice;
@@ -112,6 +113,7 @@ public final class MigrateAction {
         PathChoice.Setting path = transferPath(destinationLayers, r.destinationHost());
         try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost());
              Routes routes = new Routes(transferSsh)) {
+            settleEarlierAttempt(r, src, dst);
             var steps = new LxcCriuMigrationSteps(settings, src, dst, transfers.apply(routes), routes, path, progress);
             MigrationReport report = new LiveMigration(steps, Clock.systemUTC(),
                     features -> StrategyChoice.choose(chosen, features), chosen.coldFallback()).withProgress(progress).run(r);
@@ -121,6 +123,21 @@ public final class MigrateAction {
             record(e.report());
             throw e;
         }
+    }
+
+    /**
+     * What an earlier attempt whose driver died left: a held source (resolved as failmigrate would) and an
+     * idle definition on the destination (its rollback could not reach the host), whose stale mounts would
+     * otherwise be restored from.
+     */
+    private void settleEarlierAttempt(MigrationRequest r, HostShell src, HostShell dst) {
+        if (r.sameHost()) {
+            return;
+        }
+        LxcHost d = new LxcHost(dst, settings.lxcPath());
+        new StaleHold(hosts, settings.lxcPath()).resolve(new LxcHost(src, settings.lxcPath()), r.container(),
+                r.sourceSysdir(), new StaleHold.Destination(d, r.destinationSysdir()));
+        StaleHold.releaseIdleCopy(d, r.container(), r.destinationSysdir());
     }
 
     /** The destination host's (else its cluster's) {@value PathChoice#SETTING}; auto when neither sets it. */

@@ -118,6 +118,15 @@ final class VmFolderSync {
                 budget.timeout(freezeBytes(transport)), null).bytesSent();
     }
 
+    /**
+     * The most the final sync may take at its own limits: each image's changed blocks (at most the folder)
+     * and the folder with the dump's images.
+     */
+    Duration finalSyncLimit(MemoryTransport transport) {
+        Duration each = budget.timeout(freezeBytes(transport));
+        return each.multipliedBy(1L + delta.images().size());
+    }
+
     /** The container is stopped and its disks unmounted (cold move): the same, without dump images. */
     long coldSync() {
         long blocks = delta.sendChanges("true");
@@ -162,7 +171,8 @@ final class VmFolderSync {
             excludes.add("/" + work);
         } else {
             excludes.addAll(List.of("/" + work + "/decision*", "/" + work + "/dump.rc", "/" + work + "/page-server.*",
-                    "/" + work + "/lazy*"));
+                    "/" + work + "/lazy*", "/" + work + "/lease*", "/" + work + "/restore-begun", "/" + work + "/dump-start",
+                    "/" + work + "/destination"));
             if (transport == MemoryTransport.PAGE_SERVER) {
                 // the page server wrote these on the destination; excluded, they are also kept from --delete
                 excludes.addAll(List.of("/" + work + "/images/pages-*.img", "/" + work + "/images/pagemap-*.img"));
