@@ -35,6 +35,8 @@ public final class StaleHold {
     static final Duration LEASE_END_WAIT = HeldDump.LEASE_GRACE.plusSeconds(2);
     /** How long CRIU may take to act on the abort of an orphaned hold before what it left is undone anyway. */
     static final Duration ABORT_WAIT = Duration.ofSeconds(60);
+    /** How long a restore the dead driver began may go on before it is ended (1 GiB restores in 4–10 s here). */
+    static final Duration RESTORE_END_WAIT = Duration.ofSeconds(120);
     private static final Set<ContainerState> ALIVE = EnumSet.of(ContainerState.RUNNING, ContainerState.FROZEN,
             ContainerState.FREEZING, ContainerState.THAWED, ContainerState.STARTING);
 
@@ -165,6 +167,7 @@ public final class StaleHold {
     }
 
     private static void releaseOn(LxcHost dst, String container, String folder, boolean sourceAlive) {
+        awaitRestoreEnd(dst, container);
         ContainerState s = dst.state(container);
         if (s == ContainerState.UNDEFINED) {
             dst.unmountDisks(folder);
@@ -187,6 +190,17 @@ public final class StaleHold {
         dst.unmountDisks(folder);
         dst.undefine(container);
         log.info("{}: definition and mounts released on {}", container, dst.host());
+    }
+
+    /**
+     * A restore the dead driver started goes on without it: a copy undefined under a restore still running
+     * would come up with no definition. Let it end first (it has its own limit; a stuck one is killed).
+     */
+    private static void awaitRestoreEnd(LxcHost dst, String container) {
+        String restoring = "pgrep -f " + Shell.quote("[l]xc-checkpoint .*-n " + container + " -r");
+        dst.shell().run("i=0; while " + restoring + " >/dev/null; do i=$((i+1)); if [ $i -gt "
+                + RESTORE_END_WAIT.toMillis() / 100 + " ]; then pkill -KILL -f " + Shell.quote("[c]riu restore") + " -P $("
+                + restoring + " | head -n 1); break; fi; sleep 0.1; done; true", RESTORE_END_WAIT.plus(QUICK));
     }
 
     /** The migration committed before its driver died: the source's remains go, the destination's copy stays. */
