@@ -129,13 +129,7 @@ public final class HeldDump {
         if (lease == null) {
             return;
         }
-        String w = Shell.quote(work);
-        CommandResult r = lxc.shell().run("cd " + w + " && mv " + HoldLease.FILE + " " + HoldLease.RESTORE_BEGUN
-                + " 2>/dev/null || { echo \"the hold ended by itself ($(cat decision 2>/dev/null))\" >&2; exit 1; }", QUICK);
-        if (!r.ok()) {
-            throw new HostException(lxc.host(), "the source is no longer held, the destination must not restore: "
-                    + r.reason());
-        }
+        HoldLease.markRestoreBegun(lxc.shell(), work);
     }
 
     /** The destination runs: CRIU ends the held processes; returns when lxc-checkpoint has exited. */

@@ -1,5 +1,6 @@
 package io.onehaul.criu;
 
+import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
@@ -63,6 +64,19 @@ public final class HoldLease {
             throw new HostException(shell.host(), "the driver's lease on the held dump did not start: " + r.reason());
         }
         return new HoldLease(shell, work, t);
+    }
+
+    /**
+     * Renames the lease to {@value #RESTORE_BEGUN}, unless the hold script took it first (then the hold has
+     * ended, or is ending, by itself: HostException with its decision).
+     */
+    public static void markRestoreBegun(HostShell shell, String work) {
+        CommandResult r = shell.run("cd " + Shell.quote(work) + " && mv " + FILE + " " + RESTORE_BEGUN
+                + " 2>/dev/null || { echo \"the hold ended by itself ($(cat decision 2>/dev/null))\" >&2; exit 1; }", QUICK);
+        if (!r.ok()) {
+            throw new HostException(shell.host(), "the source is no longer held, the destination must not restore: "
+                    + r.reason());
+        }
     }
 
     /** Ends the lease command (whatever its file is called by now); idempotent. */

@@ -196,7 +196,8 @@ class HeldSourceFaultsOnTestBedTest extends ContainersOnTestBed {
 
     /** SIGKILL to the driver's java process (the shim exec'd it: the process oned started). */
     private static void killDriver(TestVm vm) {
-        Proc.sh("pkill -KILL -f 'vmm migrate " + vm.deployId() + " '", 10).requireOk("killing the driver");
+        // "[v]mm": the pattern must not match the shell that runs pkill itself
+        Proc.sh("pkill -KILL -f '[v]mm migrate " + vm.deployId() + " '", 10).requireOk("killing the driver");
     }
 
     private Tick advancingPast(TestVm vm, Tick frozen, int seconds) throws InterruptedException {
@@ -217,7 +218,7 @@ class HeldSourceFaultsOnTestBedTest extends ContainersOnTestBed {
     }
 
     private void assertNoDumpLeft(TestVm vm) {
-        String left = tb.exec("h1", "pgrep -af 'criu|lxc-checkpoint|hold.sh' | grep -F '/" + vm.id() + "/.migration' || true")
+        String left = tb.exec("h1", "pgrep -af '[c]riu|[l]xc-checkpoint|[h]old.sh' | grep -F '/" + vm.id() + "/.migration' || true")
                 .stdout().strip();
         assertEquals("", left, "CRIU processes left on h1");
         assertEquals(1, tb.exec("h1", "test -e " + vm.sysdir() + "/.migration").exit(), "no work folder left on h1");
