@@ -54,7 +54,7 @@ public final class StaleHold {
 
     /** What the work folder says. */
     record Found(boolean present, boolean started, String decision, boolean leaseAlive, boolean restoreMayHaveBegun,
-                 String destinationHost, String destinationFolder) {
+                 boolean lazy, String destinationHost, String destinationFolder) {
         static Found parse(String out) {
             Map<String, String> m = new HashMap<>();
             out.lines().forEach(l -> {
@@ -66,8 +66,10 @@ public final class StaleHold {
             String[] dest = m.getOrDefault("destination", "").split(" ", 2);
             // without the lease file or its "lost" rename the restore may have begun (or the dump was lazy)
             boolean known = "1".equals(m.get("lease")) || "1".equals(m.get("lost"));
+            // a held dump always takes a lease: none ever (no file under any of its names) is a lazy dump's
+            boolean lazy = !known && !"1".equals(m.get("begun"));
             return new Found("1".equals(m.get("present")), "1".equals(m.get("started")), m.getOrDefault("decision", ""),
-                    "1".equals(m.get("alive")), !known, dest[0], dest.length > 1 ? dest[1] : "");
+                    "1".equals(m.get("alive")), !known, lazy, dest[0], dest.length > 1 ? dest[1] : "");
         }
     }
 
@@ -76,6 +78,7 @@ public final class StaleHold {
         return "cd " + w + " 2>/dev/null || { echo present=0; exit 0; }; echo present=1; "
                 + "[ -f dump-start ] && echo started=1; echo \"decision=$(cat decision 2>/dev/null)\"; "
                 + "[ -f " + HoldLease.FILE + " ] && echo lease=1; [ -f " + HoldLease.LOST + " ] && echo lost=1; "
+                + "[ -f " + HoldLease.RESTORE_BEGUN + " ] && echo begun=1; "
                 + "p=$(cat " + HoldLease.FILE + " " + HoldLease.RESTORE_BEGUN + " 2>/dev/null | head -n 1); "
                 + HoldLease.aliveTest("p") + " && echo alive=1; "
                 + "echo \"destination=$(head -n 1 " + HeldDump.DESTINATION_FILE + " 2>/dev/null)\"; true";
@@ -116,7 +119,8 @@ public final class StaleHold {
         if (!sourceAlive && !f.restoreMayHaveBegun()) {
             log.error("{} is not running on {} and its hold is gone", container, src.host());
         }
-        boolean runs = HeldSourceRelease.resume(src, container, held, false, ABORT_WAIT);
+        // a lazy dump serving pages reads no decision until its page service ends
+        boolean runs = HeldSourceRelease.resume(src, container, held, f.lazy(), ABORT_WAIT);
         log.info("the hold of {} on {} was aborted: {}", container, src.host(),
                 runs ? "the source runs again" : "but the source does not run");
     }

@@ -85,6 +85,9 @@ class HeldSourceFaultsOnTestBedTest extends ContainersOnTestBed {
         assertEquals(0, fail.exit(), "failmigrate settled it: " + fail.stderr());
         Tick after = advancing(tb, "h1", vm);
         double seconds = (System.nanoTime() - settled) / 1e9;
+        note("A1 failmigrate after kill at restore-begun: counter on h1 moved " + seconds + " s after failmigrate; failmigrate said: "
+                + fail.stderr().lines().filter(l -> l.contains("StaleHold") || l.contains("hold") || l.contains("copy of"))
+                .toList());
         assertTrue(seconds < 5, "the source counted again " + seconds + " s after failmigrate");
         assertEquals(before.bootId(), after.bootId(), "the same processes went on on h1");
         assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
@@ -108,6 +111,7 @@ class HeldSourceFaultsOnTestBedTest extends ContainersOnTestBed {
         // no failmigrate, no next action: only the lease
         Tick resumed = advancingPast(vm, frozen, 15);
         double seconds = (System.nanoTime() - killed) / 1e9;
+        note("A2 lease: counter on h1 moved " + seconds + " s after the driver's SIGKILL (no failmigrate)");
         assertTrue(seconds < 10, "the source counted again " + seconds + " s after its driver died");
         assertEquals(before.bootId(), resumed.bootId());
         assertEquals("abort-lease-lost", tb.execOk("h1", "cat " + vm.sysdir() + "/.migration/decision").stdout().strip());
@@ -116,6 +120,8 @@ class HeldSourceFaultsOnTestBedTest extends ContainersOnTestBed {
         Proc.sh("bash " + tb.value("TB_SCRIPT") + " link h1 clear", 30);
         Outcome retry = migrate.liveMigrate(vm, there);
         assertEquals("MIGRATE SUCCESS " + vm.id() + " -", retry.reply(), retry.allStderr());
+        note("A3 retry after the kill: " + retry.allStderr().lines().filter(l -> l.contains("left behind")
+                || l.contains("migration success")).toList());
         Tick moved = advancing(tb, "h2", there);
         assertEquals(before.bootId(), moved.bootId(), "the same processes moved");
         assertTrue(moved.count() > resumed.count());
@@ -186,6 +192,17 @@ class HeldSourceFaultsOnTestBedTest extends ContainersOnTestBed {
         String message = OnedMessages.message(there.onHost("h2", 100, 4), "h1", "h2", 100, "",
                 "MIGRATE " + OnedMigrationHarness.TM + " h1 h2 " + there.sysdir() + " " + vm.id() + " 100\n", there.sysdir());
         return oned.vmm("migrate", List.of(vm.deployId(), "h2", "h1"), vm.id(), "h1", message);
+    }
+
+    /** Measurements for the report, appended to target/held-source-faults.txt. */
+    private static void note(String line) {
+        try {
+            java.nio.file.Files.writeString(io.onehaul.testsupport.Repo.root().resolve("target/held-source-faults.txt"),
+                    java.time.Instant.now() + " " + line + "\n", java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void awaitWorkFile(TestVm vm, String file) {

@@ -55,8 +55,10 @@ class StaleHoldProbeTest {
     void a_restore_begun_or_a_lazy_dump_without_a_lease_may_have_a_copy_on_the_destination() throws Exception {
         Files.writeString(work.resolve("dump-start"), "1.0\n");
         assertTrue(probe().restoreMayHaveBegun(), "no lease at all (a lazy dump): assume it may have");
+        assertTrue(probe().lazy());
         Files.writeString(work.resolve(HoldLease.RESTORE_BEGUN), "999999999\n");
         assertTrue(probe().restoreMayHaveBegun());
+        assertFalse(probe().lazy());
     }
 
     @Test
