@@ -107,6 +107,16 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         return features;
     }
 
+    /** The source's tunnel to the destination's page server (per container: migrations of other VMs run at once). */
+    static String tunnelPidFile(String container) {
+        return "/tmp/onehaul-tunnel-" + container + ".pid";
+    }
+
+    /** The destination's tunnel to the source's lazy page service. */
+    static String lazyTunnelPidFile(String container) {
+        return "/tmp/onehaul-lazy-tunnel-" + container + ".pid";
+    }
+
     private String sourceWork(MigrationRequest r) {
         return r.sourceSysdir() + "/" + WORK;
     }
@@ -125,7 +135,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         pagePort = PageServer.freePort(src.shell(), dst.shell(), PageServer.PAGE_SERVER_PORTS, r.vmid());
         PageServer.start(dst.shell(), settings.criu(), destinationImages(r), destinationWork(r), pagePort);
         tunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), pagePort, true,
-                "/tmp/onehaul-tunnel-" + r.container() + ".pid");
+                tunnelPidFile(r.container()));
         log.info("CRIU page server on {} (port {}), reached from {} through SSH", r.destinationHost(), pagePort,
                 r.sourceHost());
     }
@@ -160,7 +170,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         }
         lazyPort = PageServer.freePort(src.shell(), dst.shell(), PageServer.LAZY_PAGE_PORTS, r.vmid());
         lazyTunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), lazyPort, false,
-                "/tmp/onehaul-lazy-tunnel-" + r.container() + ".pid");
+                lazyTunnelPidFile(r.container()));
         lazyRestoreConfig = restoreConfig + ".lazy";
         dst.shell().check("writing the lazy restore options", "{ cat " + Shell.quote(restoreConfig)
                 + "; echo lazy-pages; } > " + Shell.quote(lazyRestoreConfig), QUICK);

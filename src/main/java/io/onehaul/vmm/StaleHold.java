@@ -2,11 +2,13 @@ package io.onehaul.vmm;
 
 import io.onehaul.criu.HeldDump;
 import io.onehaul.criu.HoldLease;
+import io.onehaul.criu.PageServer;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.ContainerState;
 import io.onehaul.lxc.LxcHost;
+import io.onehaul.transfer.SshTunnel;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -98,6 +100,9 @@ public final class StaleHold {
             return;
         }
         HeldDump held = new HeldDump(src, null, work, ABORT_WAIT);
+        // the dead driver's tunnels (setsid ssh forwards) outlive it: they would hold its ports for good
+        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.tunnelPidFile(container));
+        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.lazyTunnelPidFile(container));
         if (!f.started()) {
             held.remove(); // a dump that never started: nothing is held
             return;
@@ -172,6 +177,7 @@ public final class StaleHold {
 
     private static void releaseOn(LxcHost dst, String container, String folder, boolean sourceAlive) {
         awaitRestoreEnd(dst, container);
+        PageServer.stop(dst.shell(), folder + "/" + LxcCriuMigrationSteps.WORK); // one the dump never reached
         ContainerState s = dst.state(container);
         if (s == ContainerState.UNDEFINED) {
             dst.unmountDisks(folder);
@@ -241,6 +247,7 @@ public final class StaleHold {
         if (!recorded.isEmpty() && !recorded.equals(folder)) {
             return false;
         }
+        PageServer.stop(dst.shell(), folder + "/" + LxcCriuMigrationSteps.WORK);
         dst.unmountDisks(folder);
         dst.undefine(container);
         log.info("{}: the definition a failed migration left on {} ({}) was released", container, dst.host(), s);
