@@ -100,17 +100,17 @@ public final class StaleHold {
             return;
         }
         HeldDump held = new HeldDump(src, null, work, ABORT_WAIT);
-        // the dead driver's tunnels (setsid ssh forwards) outlive it: they would hold its ports for good
-        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.tunnelPidFile(container));
-        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.lazyTunnelPidFile(container));
-        if (!f.started()) {
-            held.remove(); // a dump that never started: nothing is held
-            return;
-        }
         if (f.leaseAlive() && !leaseEnded(src, work)) {
             throw new ActionFailedException("a live migration of " + container + " is still in progress on " + src.host()
                     + " (its driver's lease in " + work + " is alive): try again when it has ended");
         }
+        if (!f.started()) {
+            held.remove(); // a dump that never started: nothing is held
+            return;
+        }
+        // the dead driver's tunnels (setsid ssh forwards) outlive it: they would hold its ports for good
+        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.tunnelPidFile(container));
+        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.lazyTunnelPidFile(container));
         log.warn("{} on {}: a live migration's hold was left behind (decision '{}', restore {}begun): resolving it",
                 container, src.host(), f.decision(), f.restoreMayHaveBegun() ? "may have " : "not ");
         if (f.decision().equals("commit")) {
