@@ -130,6 +130,26 @@ class HeldSourceFaultsOnTestBedTest extends ContainersOnTestBed {
     }
 
     @Test
+    void a_shutdown_as_the_next_action_after_a_driver_killed_mid_restore_stops_the_one_copy_it_finds() throws Exception {
+        TestVm vm = slowToMove();
+        CompletableFuture<Proc.Result> run = CompletableFuture.supplyAsync(() -> vmmMigrate(vm, vm.onHost("h2", 100, 3)));
+        awaitWorkFile(vm, "restore-begun");
+        killDriver(vm);
+        assertNotEquals(0, run.get(60, TimeUnit.SECONDS).exit());
+        // no failmigrate (oned restarted, say): the operator's shutdown is the VM's next action, on h1
+        Proc.Result down = oned.vmm("shutdown", List.of(vm.deployId(), "h1"), vm.id(), "h1", OnedMessages.onHost(vm));
+        assertEquals(0, down.exit(), down.stderr());
+        note("A4 shutdown after kill at restore-begun: " + down.stderr().lines().filter(l -> l.contains("left behind")
+                || l.contains("copy of") || l.contains("hold of")).toList());
+        assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()), "shut down on h1");
+        assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "and no copy left running on h2");
+        assertNoMountsLeft(tb, "h2", vm.onHost("h2", 100, 3));
+        String left = tb.exec("h1", "pgrep -af '[c]riu|[l]xc-checkpoint|[h]old.sh' | grep -F '/" + vm.id() + "/.migration' || true")
+                .stdout().strip();
+        assertEquals("", left, "CRIU processes left on h1");
+    }
+
+    @Test
     void a_destination_unreachable_during_the_rollback_is_cleaned_by_failmigrate_once_it_answers() throws Exception {
         TestVm vm = slowToMove();
         Tick before = advancing(tb, "h1", vm);
