@@ -77,10 +77,22 @@ class ParallelMigrationsOnTestBedTest extends ContainersOnTestBed {
             for (int i = 0; i < AT_ONCE; i++) {
                 assertOneCopyGoingOn(vms.get(i), before.get(i), outs.get(i), strategy);
             }
+            record(strategy, outs);
             return outs;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** The outcomes for the report, appended to target/parallel-migrations.txt. */
+    private static void record(String strategy, List<Outcome> outs) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Outcome o : outs) {
+            o.allStderr().lines().filter(l -> l.contains("migration success") || l.contains("not migrated")
+                    || l.contains("CRIU page server on")).forEach(l -> sb.append(strategy).append(": ").append(l).append('\n'));
+        }
+        java.nio.file.Files.writeString(io.onehaul.testsupport.Repo.root().resolve("target/parallel-migrations.txt"),
+                sb.toString(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** Moved (runs on h2 only) or rolled back (runs on h1 only, said so); either way the same processes count on. */
