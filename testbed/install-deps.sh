@@ -18,6 +18,7 @@ PKGS=(lxc lxc-templates busybox-static openssh-server openssh-client rsync iptab
       bridge-utils e2fsprogs util-linux procps maven openjdk-17-jdk-headless python3
       gcc libc6-dev   # static test workloads (bench/src/*.c); perl-base (host helpers) is essential
       xfsprogs        # the hosts' datastores are XFS with reflinks (testbed.sh)
+      iputils-arping iputils-ping   # hosts announce a moved container's addresses; clients measure gaps
       debootstrap)    # the Debian 12 test image (images/debian12.sh)
 
 need_install=()
