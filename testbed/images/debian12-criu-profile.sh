@@ -45,4 +45,15 @@ DROPIN
   # cgroup.events": PID 1 watches every unit cgroup, CRIU does not recreate the empty ones. modprobe@
   # loads kernel modules, which a container cannot do anyway.
   ln -sfn /dev/null "$root/etc/systemd/system/modprobe@.service"
+  # CRIU restore, next: "fsnotify: Unable to open /sys/fs/cgroup/unified/user.slice/cgroup.events". On
+  # these hybrid-cgroup hosts PID 1 tracks units in the unified hierarchy too and watches each unit's
+  # cgroup.events; CRIU recreates only the cgroups its tasks are in, so any empty unit cgroup (user.slice
+  # before anyone logs in, a finished mount unit) breaks the restore. In a container systemd reads its
+  # "kernel command line" from its own argv: /sbin/init starts it with the legacy (name=systemd)
+  # controller only, which watches nothing. /sbin/onehaul-services is the same, so one LXC_INIT_CMD fits
+  # both flavours.
+  rm -f "$root/sbin/init"
+  printf '#!/bin/sh\n# OneHaul CRIU profile (testbed/images/README.md): systemd without unified-hierarchy watches\nexec /lib/systemd/systemd systemd.legacy_systemd_cgroup_controller=1 "$@"\n' > "$root/sbin/init"
+  chmod 755 "$root/sbin/init"
+  ln -sfn init "$root/sbin/onehaul-services"
 }
