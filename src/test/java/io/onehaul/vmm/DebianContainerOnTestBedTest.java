@@ -56,9 +56,10 @@ class DebianContainerOnTestBedTest extends ContainersOnTestBed {
     @Test
     void without_the_criu_profile_pre_flight_names_what_criu_refuses_and_nothing_is_frozen() throws Exception {
         TestVm vm = placed(Flavour.SYSTEMD);
-        // the stock systemd sandboxing back: no drop-ins (ProtectHostname, credentials, IP firewalling)
+        // stock Debian systemd again: no drop-ins (ProtectHostname, credentials, IP firewalling, mount sandboxing) and
+        // /sbin/init the plain systemd (hybrid cgroups: its IP firewalling is cgroup BPF on the unified hierarchy)
         tb.execOk("h1", "m=$(mktemp -d) && mount -o loop " + vm.sysdir() + "/disk.0 $m && rm -rf $m/etc/systemd/system/service.d"
-                + " && umount $m && rmdir $m");
+                + " $m/etc/systemd/system/modprobe@.service && ln -sfn /lib/systemd/systemd $m/sbin/init && umount $m && rmdir $m");
         vm = deploy(vm);
         Tick before = advancing(tb, "h1", vm);
 
@@ -87,6 +88,7 @@ class DebianContainerOnTestBedTest extends ContainersOnTestBed {
         Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
 
         assertEquals("MIGRATE SUCCESS " + vm.id() + " -", out.reply(), out.allStderr());
+        out.allStderr().lines().filter(l -> l.contains("migration success")).forEach(l -> System.out.println(flavour + ": " + l));
         TestVm moved = vm.onHost("h2", 100, 3);
         assertEquals("RUNNING", lxcState(tb, "h2", vm.deployId()));
         assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()), "exactly one copy runs");
