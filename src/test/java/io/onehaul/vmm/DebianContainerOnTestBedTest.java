@@ -55,12 +55,7 @@ class DebianContainerOnTestBedTest extends ContainersOnTestBed {
 
     @Test
     void without_the_criu_profile_pre_flight_names_what_criu_refuses_and_nothing_is_frozen() throws Exception {
-        TestVm vm = placed(Flavour.SYSTEMD);
-        // stock Debian systemd again: no drop-ins (ProtectHostname, credentials, IP firewalling, mount sandboxing) and
-        // /sbin/init the plain systemd (hybrid cgroups: its IP firewalling is cgroup BPF on the unified hierarchy)
-        tb.execOk("h1", "m=$(mktemp -d) && mount -o loop " + vm.sysdir() + "/disk.0 $m && rm -rf $m/etc/systemd/system/service.d"
-                + " $m/etc/systemd/system/modprobe@.service && ln -sfn /lib/systemd/systemd $m/sbin/init && umount $m && rmdir $m");
-        vm = deploy(vm);
+        TestVm vm = stockSystemdOnH1();
         Tick before = advancing(tb, "h1", vm);
 
         Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
@@ -77,6 +72,37 @@ class DebianContainerOnTestBedTest extends ContainersOnTestBed {
         assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the same processes go on");
         assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()));
         assertEquals(1, tb.exec("h2", "test -e " + vm.sysdir()).exit(), "nothing copied to h2");
+    }
+
+    @Test
+    void where_the_operator_allows_it_what_pre_flight_refuses_moves_cold_with_its_data() throws Exception {
+        TestVm vm = stockSystemdOnH1();
+        OnedMessages.userAttribute(vm.id(), "ONEHAUL_COLD_FALLBACK", "yes");
+        Tick before = advancing(tb, "h1", vm);
+
+        Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+        int ackedOnH1 = acked(tb, "h2", vm.onHost("h2", 100, 3)).size(); // all the source wrote, read on the moved disk
+
+        assertEquals("MIGRATE SUCCESS " + vm.id() + " -", out.reply(), out.allStderr());
+        assertTrue(out.allStderr().contains("COLD MOVE of " + vm.deployId() + ": CRIU cannot dump it (pre-flight: CRIU cannot"
+                + " checkpoint " + vm.deployId()), out.allStderr());
+        TestVm moved = vm.onHost("h2", 100, 3);
+        assertEquals("RUNNING", lxcState(tb, "h2", vm.deployId()));
+        assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()), "exactly one copy runs");
+        awaitServices(tb, "h2", moved);
+        assertFalse(before.bootId().equals(advancing(tb, "h2", moved).bootId()), "a cold move restarts the processes");
+        servicesAnswer(moved);
+        assertDatabaseIntact(tb, "h2", moved, ackedOnH1);
+    }
+
+    /** The systemd image made stock Debian again, deployed on h1: CRIU's refusals without the profile. */
+    private TestVm stockSystemdOnH1() throws Exception {
+        TestVm vm = placed(Flavour.SYSTEMD);
+        // no drop-ins (ProtectHostname, credentials, IP firewalling, mount sandboxing) and /sbin/init the plain
+        // systemd (hybrid cgroups: its IP firewalling is cgroup BPF on the unified hierarchy)
+        tb.execOk("h1", "m=$(mktemp -d) && mount -o loop " + vm.sysdir() + "/disk.0 $m && rm -rf $m/etc/systemd/system/service.d"
+                + " $m/etc/systemd/system/modprobe@.service && ln -sfn /lib/systemd/systemd $m/sbin/init && umount $m && rmdir $m");
+        return deploy(vm);
     }
 
     private void movesWithItsServices(Flavour flavour) throws Exception {
