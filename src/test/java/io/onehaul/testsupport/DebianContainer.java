@@ -87,6 +87,17 @@ public final class DebianContainer {
         });
     }
 
+    /** The image's SSH host key ("ssh-ed25519 AAAA..."), for clients that check it (every build makes its own). */
+    public static String hostKey(TestBed tb, Flavour flavour) {
+        String pub = Proc.run(List.of("debugfs", "-R", "cat /etc/ssh/ssh_host_ed25519_key.pub", image(tb, flavour).toString()),
+                Repo.root(), Map.of(), new byte[0], 60).requireOk("reading the image's host key").stdout().strip();
+        String[] parts = pub.split("\\s+");
+        if (parts.length < 2 || !parts[0].equals("ssh-ed25519")) {
+            throw new IllegalStateException("no ed25519 host key in the image: '" + pub + "'");
+        }
+        return parts[0] + " " + parts[1];
+    }
+
     /** The page at http://IP/ from the front-end, or the error. */
     public static String page(String ip) {
         try {
