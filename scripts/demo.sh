@@ -32,8 +32,6 @@ say "Building the container: Debian 12 (debootstrap, cached) with nginx, sshd an
 . scripts/lib/service-clients.sh
 . scripts/lib/services-vm.sh
 services_image "$FE/debian12.ext4"
-# CRIU 4.1.1 cannot dump inet sockets on Linux >= 6.16 without the compat preload (testbed/images/README.md)
-sed -i "s|^criu.env = .*|criu.env = $TB_CRIU_ENV LD_PRELOAD=/usr/local/lib/onehaul/criu-compat.so|" "$ONEHAUL_CONF"
 
 say "deploy '/var/lib/one/vms/$VMID/deployment.0' 'h1' $VMID h1 (root disk placed in h1's system datastore, as a TM clone would)"
 services_deploy $VMID h1 "$FE/debian12.ext4"

@@ -49,11 +49,13 @@ public final class DebianContainer {
 
     private DebianContainer() {}
 
-    /** The driver's CRIU environment on the test bed, plus the compat preload (built here if missing). */
+    /** The driver's CRIU environment on the test bed: the test bed's own includes the compat preload (testbed.sh). */
     public static String criuEnv(TestBed tb) {
-        Proc.run(List.of("bash", Repo.root().resolve("testbed/criu-compat/build.sh").toString()), Repo.root(), Map.of(),
-                new byte[0], 120).requireOk("building the CRIU compat preload");
-        return tb.value("TB_CRIU_ENV") + " LD_PRELOAD=" + CRIU_COMPAT;
+        String env = tb.value("TB_CRIU_ENV");
+        if (!env.contains("LD_PRELOAD=" + CRIU_COMPAT)) {
+            throw new IllegalStateException("the test bed's CRIU environment lacks the compat preload: " + env);
+        }
+        return env;
     }
 
     /** A VM of this flavour with 512 MiB (PostgreSQL's shared buffers alone are 128 MiB). */
