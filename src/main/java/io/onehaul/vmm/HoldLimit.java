@@ -1,6 +1,8 @@
 package io.onehaul.vmm;
 
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How long a source may stay held before its hold script gives up and resumes it: what the driver itself
@@ -11,6 +13,7 @@ import java.time.Duration;
  * A dead driver is noticed much sooner by the lease ({@code criu.HoldLease}) until the restore begins.
  */
 final class HoldLimit {
+    private static final Logger log = LoggerFactory.getLogger(HoldLimit.class);
     /** The round trips around the steps (flushes, marks, the commit's decision), with room to spare. */
     static final Duration MARGIN = Duration.ofSeconds(60);
     /** A restore of an empty container: mounts, LXC start-up, CRIU's own setup (~0.4 s measured; loaded: ~2 s). */
@@ -31,6 +34,9 @@ final class HoldLimit {
 
     /** The hold's hard limit: the margin, the copies in the freeze and the restore, each at its own limit. */
     static Duration hold(Duration finalCopies, Duration restore) {
-        return MARGIN.plus(finalCopies).plus(restore);
+        Duration limit = MARGIN.plus(finalCopies).plus(restore);
+        log.info("the source is held at most {} s (final copies {} s, restore {} s)", limit.toSeconds(),
+                finalCopies.toSeconds(), restore.toSeconds());
+        return limit;
     }
 }

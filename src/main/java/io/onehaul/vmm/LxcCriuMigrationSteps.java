@@ -114,16 +114,6 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         return features;
     }
 
-    /** The source's tunnel to the destination's page server (per container: migrations of other VMs run at once). */
-    static String tunnelPidFile(String container) {
-        return "/tmp/onehaul-tunnel-" + container + ".pid";
-    }
-
-    /** The destination's tunnel to the source's lazy page service. */
-    static String lazyTunnelPidFile(String container) {
-        return "/tmp/onehaul-lazy-tunnel-" + container + ".pid";
-    }
-
     private String sourceWork(MigrationRequest r) {
         return r.sourceSysdir() + "/" + WORK;
     }
@@ -142,7 +132,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         pagePort = PageServer.freePort(src.shell(), dst.shell(), PageServer.PAGE_SERVER_PORTS, r.vmid());
         PageServer.start(dst.shell(), settings.criu(), destinationImages(r), destinationWork(r), pagePort);
         tunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), pagePort, true,
-                tunnelPidFile(r.container()));
+                TunnelPidFiles.pageServer(r.container()));
         log.info("CRIU page server on {} (port {}), reached from {} through SSH", r.destinationHost(), pagePort,
                 r.sourceHost());
     }
@@ -181,7 +171,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         }
         lazyPort = PageServer.freePort(src.shell(), dst.shell(), PageServer.LAZY_PAGE_PORTS, r.vmid());
         lazyTunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), lazyPort, false,
-                lazyTunnelPidFile(r.container()));
+                TunnelPidFiles.lazyPages(r.container()));
         lazyRestoreConfig = restoreConfig + ".lazy";
         dst.shell().check("writing the lazy restore options", "{ cat " + Shell.quote(restoreConfig)
                 + "; echo lazy-pages; } > " + Shell.quote(lazyRestoreConfig), QUICK);
@@ -212,11 +202,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
 
     /** The hold's hard limit, from this migration's copies in the freeze and its restore ({@link HoldLimit}). */
     private Duration holdLimit(MigrationRequest r, MemoryTransport how) {
-        Duration copies = r.sharedDatastore() || folder == null ? Duration.ZERO : folder.finalSyncLimit(how);
-        Duration limit = HoldLimit.hold(copies, restoreLimit(r));
-        log.info("the source is held at most {} s (final copies {} s, restore {} s)", limit.toSeconds(),
-                copies.toSeconds(), restoreLimit(r).toSeconds());
-        return limit;
+        return HoldLimit.hold(r.sharedDatastore() || folder == null ? Duration.ZERO : folder.finalSyncLimit(how),
+                restoreLimit(r));
     }
 
     private Duration restoreLimit(MigrationRequest r) {

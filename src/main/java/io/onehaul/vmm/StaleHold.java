@@ -109,8 +109,8 @@ public final class StaleHold {
             return;
         }
         // the dead driver's tunnels (setsid ssh forwards) outlive it: they would hold its ports for good
-        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.tunnelPidFile(container));
-        SshTunnel.closeByPidFile(src.shell(), LxcCriuMigrationSteps.lazyTunnelPidFile(container));
+        SshTunnel.closeByPidFile(src.shell(), TunnelPidFiles.pageServer(container));
+        SshTunnel.closeByPidFile(src.shell(), TunnelPidFiles.lazyPages(container));
         log.warn("{} on {}: a live migration's hold was left behind (decision '{}', restore {}begun): resolving it",
                 container, src.host(), f.decision(), f.restoreMayHaveBegun() ? "may have " : "not ");
         if (f.decision().equals("commit")) {
