@@ -457,7 +457,7 @@ class InstallScriptTest {
                 assertArrayEquals(Files.readAllBytes(repo.resolve("hooks").resolve(name)), Files.readAllBytes(f), name);
             }
         }
-        assertEquals(List.of("migrate-audit", "placement-check", "sched-requirements"), shims);
+        assertEquals(List.of("host-leftovers", "migrate-audit", "placement-check", "sched-requirements"), shims);
 
         // onehem runs the shim directly, the payload on stdin: shim -> launcher -> java -jar <jar> hook ...
         Path fakeJava = writeScript("fake-java", ARGS_ECHO);
