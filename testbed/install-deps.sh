@@ -17,7 +17,8 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(lxc lxc-templates busybox-static openssh-server openssh-client rsync iptables iproute2
       bridge-utils e2fsprogs util-linux procps maven openjdk-17-jdk-headless python3
       gcc libc6-dev   # static test workloads (bench/src/*.c); perl-base (host helpers) is essential
-      xfsprogs)       # the hosts' datastores are XFS with reflinks (testbed.sh)
+      xfsprogs        # the hosts' datastores are XFS with reflinks (testbed.sh)
+      iputils-arping iputils-ping)  # hosts announce a moved container's addresses; clients measure gaps
 
 need_install=()
 for p in "${PKGS[@]}"; do

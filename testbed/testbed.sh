@@ -49,6 +49,18 @@ WAN_MBIT=${ONEHAUL_TESTBED_WAN_MBIT:-100}
 [[ "$WAN_MBIT" =~ ^[0-9]+$ ]] && [ "$WAN_MBIT" -le 100000 ] || { echo "testbed: ONEHAUL_TESTBED_WAN_MBIT must be 0..100000" >&2; exit 2; }
 PROVIDER_CHAIN=OHTB-PROVIDER   # iptables chain in every host that keeps the providers apart
 NIC_BRIDGE=onebr0               # per-host bridge that container NICs attach to (no address on purpose)
+# The containers' network (10.232.1.0/24): one L2 segment across every host's NIC bridge, carried by
+# VXLAN as OpenNebula's VXLAN networks carry it, and reaching the front-end's bridge VN_BRIDGE, which
+# has VN_FE_IP: a client on the front-end reaches a container at the same IP on whichever host it runs.
+VN_BRIDGE=ohtbvn0
+VN_FE_IP=10.232.1.1
+VN_PREFIX=24
+VN_VNI=4242
+VN_PORT=4789
+VN_DEVICE=vxlan0                # the VXLAN device inside each host, a port of its NIC bridge
+VN_FE_DEVICE_PREFIX=ohtbvx-     # the front-end's VXLAN devices: ohtbvx-a (provider A's wire), ohtbvx-hN (B)
+# Underlay MTU: a VXLAN frame is 50 bytes longer than the 1500-byte frame it carries.
+UNDERLAY_MTU=1600
 NETNS_PREFIX=ohtb-              # network namespace ohtb-hN
 VETH_PREFIX=vohtb-              # root-side veth end vohtb-hN (the host side is renamed eth0)
 HOSTS_BEGIN='# BEGIN onehaul-testbed'
@@ -249,6 +261,10 @@ do_down() {
   done
   if mountpoint -q "$STATE/ns" 2>/dev/null; then umount "$STATE/ns" 2>/dev/null || umount -l "$STATE/ns"; fi
   ip link del "$FE_BRIDGE" 2>/dev/null || true
+  for p in $(ip -o link show type vxlan 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$VN_FE_DEVICE_PREFIX" || true); do
+    ip link del "$p" 2>/dev/null || true
+  done
+  ip link del "$VN_BRIDGE" 2>/dev/null || true
   hosts_block_strip
 
   # Loop devices whose image lives in the state dir (seen from a host: in a datastore). Mounts made
@@ -325,7 +341,7 @@ mntns_setup() {
 # Provider A: a veth from the front-end's bridge to eth0 inside the host; A's hosts share that segment.
 link_provider_a() {
   local h=$1 ip=$2 netns=$3
-  ip link add "${VETH_PREFIX}$h" type veth peer name eth0 netns "$netns"
+  ip link add "${VETH_PREFIX}$h" mtu "$UNDERLAY_MTU" type veth peer name eth0 mtu "$UNDERLAY_MTU" netns "$netns"
   ip link set "${VETH_PREFIX}$h" master "$FE_BRIDGE" up
   nsenter --net="/run/netns/$netns" sh -c "
     ip addr add $ip/24 dev eth0
@@ -339,11 +355,11 @@ link_provider_b() {
   local h=$1 ip=$2 netns=$3
   ip tuntap add dev "${VETH_PREFIX}$h" mode tun
   ip addr add "$WAN_FE_IP" peer "$ip" dev "${VETH_PREFIX}$h"
-  ip link set "${VETH_PREFIX}$h" up
+  ip link set "${VETH_PREFIX}$h" mtu "$UNDERLAY_MTU" up
   nsenter --net="/run/netns/$netns" sh -c "
     ip tuntap add dev eth0 mode tun
     ip addr add $ip peer $WAN_FE_IP dev eth0
-    ip link set eth0 up
+    ip link set eth0 mtu $UNDERLAY_MTU up
     ip route add default via $WAN_FE_IP dev eth0"
   start_delayline "$h"
 }
@@ -400,6 +416,54 @@ providers_split_now() {
   [ -n "$(provider_b)" ] || return 0
   for h in "$@"; do
     [ "$(nsenter --net="/run/netns/$(netns_of "$h")" iptables -w -S "$PROVIDER_CHAIN" 2>/dev/null | grep -c -- '-j DROP')" = 2 ] || return 1
+  done
+}
+
+# The containers' segment. Head-end replication (an all-zero FDB entry per peer), as OpenNebula's
+# VXLAN driver does without multicast: provider A's hosts flood to each other and to the front-end;
+# a provider B host only to the front-end (its one link), whose bridge joins the two sides.
+vn_up() {
+  local h others peer p vni
+  ip link add "$VN_BRIDGE" type bridge
+  ip addr add "$VN_FE_IP/$VN_PREFIX" dev "$VN_BRIDGE"
+  ip link set "$VN_BRIDGE" up
+  others=()
+  for h in "$@"; do in_provider_b "$h" || others+=("$(host_ip "$h")"); done
+  if [ ${#others[@]} -gt 0 ]; then
+    vn_device "${VN_FE_DEVICE_PREFIX}a" "$VN_VNI" "$FE_IP" "$FE_BRIDGE" "${others[@]}"
+    ip link set "${VN_FE_DEVICE_PREFIX}a" master "$VN_BRIDGE" up
+  fi
+  for h in "$@"; do
+    if in_provider_b "$h"; then
+      vni=$((VN_VNI + ${h#h}))
+      vn_device "${VN_FE_DEVICE_PREFIX}$h" "$vni" "$WAN_FE_IP" "${VETH_PREFIX}$h" "$(host_ip "$h")"
+      ip link set "${VN_FE_DEVICE_PREFIX}$h" master "$VN_BRIDGE" up
+      peer=("$WAN_FE_IP")
+    else
+      vni=$VN_VNI
+      peer=("$FE_IP")
+      for p in "${others[@]}"; do [ "$p" = "$(host_ip "$h")" ] || peer+=("$p"); done
+    fi
+    host_net "$h" "$(declare -f vn_device); $(declare -p VN_PORT); vn_device $VN_DEVICE $vni $(host_ip "$h") eth0 ${peer[*]}; ip link set $VN_DEVICE master $NIC_BRIDGE up"
+  done
+}
+
+# vn_device NAME VNI LOCAL_IP UNDERLAY_DEV PEER...: a VXLAN port that floods to every peer. The kernel
+# allows one device per VNI and port, so each provider B host's link to the front-end has a VNI of its
+# own (VN_VNI + N); the front-end's bridge joins them into the one segment.
+vn_device() {
+  local name=$1 vni=$2 local_ip=$3 dev=$4 p; shift 4
+  ip link add "$name" mtu 1500 type vxlan id "$vni" dstport "$VN_PORT" local "$local_ip" dev "$dev"
+  for p in "$@"; do bridge fdb append 00:00:00:00:00:00 dev "$name" dst "$p"; done
+}
+
+host_net() { nsenter --net="/run/netns/$(netns_of "$1")" bash -c "$2"; }
+
+vn_healthy() {
+  local h
+  ip link show "$VN_BRIDGE" >/dev/null 2>&1 || return 1
+  for h in "$@"; do
+    host_net "$h" "ip link show $VN_DEVICE" >/dev/null 2>&1 || return 1
   done
 }
 
@@ -500,6 +564,8 @@ write_env() {
     echo "TB_SSH_USER=root"
     echo "TB_SSH_CONFIG=$STATE/ssh_config"
     echo "TB_NIC_BRIDGE=$NIC_BRIDGE"
+    echo "TB_VN_FRONTEND_IP=$VN_FE_IP"
+    echo "TB_VN_PREFIX=$VN_PREFIX"
     echo "TB_CRIU_ENV=$CRIU_ENV"
     echo "TB_SCRIPT=$SELF"
     echo "TB_PROVIDER_B=$(provider_b | tr '\n' ' ' | sed 's/ $//')"
@@ -525,6 +591,8 @@ healthy() {
   # shellcheck disable=SC2086
   providers_split_now $hosts || return 1
   ip link show "$FE_BRIDGE" >/dev/null 2>&1 || return 1
+  # shellcheck disable=SC2086
+  vn_healthy $hosts || return 1
   grep -qx "$HOSTS_BEGIN" /etc/hosts || return 1
   for h in $hosts; do
     [ -e "/run/netns/$(netns_of "$h")" ] || return 1
@@ -538,6 +606,7 @@ healthy() {
 
 anything_present() {
   [ -e "$STATE" ] || [ -n "$(known_hosts_list)" ] || ip link show "$FE_BRIDGE" >/dev/null 2>&1 \
+    || ip link show "$VN_BRIDGE" >/dev/null 2>&1 \
     || grep -qx "$HOSTS_BEGIN" /etc/hosts
 }
 
@@ -582,6 +651,7 @@ do_up() {
   ip link set "$FE_BRIDGE" up
 
   for h in "${hosts[@]}"; do make_host "$h"; done
+  vn_up "${hosts[@]}"
 
   # Every host key under both its name and its IP (one line each: simplest for any parser).
   : > "$STATE/known_hosts"

@@ -157,6 +157,11 @@ public final class LxcHost {
         confirmRunning(name);
     }
 
+    /** Tells the network where a restored container now is ({@link NetworkAnnouncement}); returns at once. */
+    public void announce(String name) {
+        shell.run(NetworkAnnouncement.command(lxcPath(), name), QUICK);
+    }
+
     /** A container that dies right after starting reports RUNNING for a moment: look again. */
     public void confirmRunning(String name) {
         CommandResult r = shell.run("sleep 1; lxc-info " + p() + " -n " + Shell.quote(name) + " -s -H", QUICK);

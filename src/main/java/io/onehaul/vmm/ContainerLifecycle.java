@@ -237,6 +237,7 @@ public final class ContainerLifecycle {
             try {
                 log.info("restoring {} on {} from {}", name, args.host(), args.checkpointFile());
                 var took = criu.restore(name, args.checkpointFile());
+                lxc.announce(name);
                 lxc.confirmRunning(name);
                 log.info("{} restored and running on {} ({} ms)", name, args.host(), took.toMillis());
                 removeStaleCheckpoint(sh, args.checkpointFile());

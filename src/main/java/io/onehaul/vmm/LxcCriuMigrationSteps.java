@@ -20,6 +20,7 @@ import io.onehaul.host.Shell;
 import io.onehaul.lxc.ContainerState;
 import io.onehaul.host.CommandResult;
 import io.onehaul.lxc.LxcHost;
+import io.onehaul.lxc.NetworkAnnouncement;
 import io.onehaul.lxc.PreparedDisk;
 import java.util.List;
 import io.onehaul.migration.MigrationRequest;
@@ -218,7 +219,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         }
         CommandResult res = dst.shell().run(lazyDaemon + " && " + LxcHost.mountCommand(destinationDisks) + " && "
                 + criu.restoreCommand(r.container(), images, config) + "; rc=$?; date +%s.%N; "
-                + "lxc-info -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()) + " -s -H; exit $rc",
+                + "lxc-info -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()) + " -s -H; "
+                + "[ $rc -eq 0 ] && " + NetworkAnnouncement.command(dst.lxcPath(), r.container()) + "; exit $rc",
                 settings.checkpointTimeout());
         if (!res.ok()) {
             throw criu.restoreFailed(r.container(), images, res);

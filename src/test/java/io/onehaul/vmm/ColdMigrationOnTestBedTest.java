@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.onehaul.testsupport.CounterContainer;
 import io.onehaul.testsupport.CounterContainer.Tick;
 import io.onehaul.testsupport.DriverHarness;
+import io.onehaul.testsupport.OnedColdMigration;
 import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
 import io.onehaul.testsupport.Proc;
@@ -36,19 +37,20 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("testbed")
 class ColdMigrationOnTestBedTest {
     private static final AtomicInteger NEXT_VMID = new AtomicInteger(660);   // 450-469 are the strategies spec's
-    private static final int IMAGE_DS = 1;
 
     @TempDir Path work;
     TestBed tb;
     DriverHarness oned;
     TmHarness tm;
+    OnedColdMigration cold;
     final List<TestVm> made = new ArrayList<>();
 
     @BeforeEach
     void bed() {
         tb = TestBed.get();
         oned = DriverHarness.forTestBed(tb, work);
-        tm = new TmHarness(oned, work.resolve("var"));
+        cold = new OnedColdMigration(oned, work);
+        tm = cold.tm();
     }
 
     @AfterEach
@@ -74,25 +76,8 @@ class ColdMigrationOnTestBedTest {
         return running;
     }
 
-    /** The CONTEXT TM_COMMAND oned runs before deploy and restore: context.sh on the front-end → disk.2. */
-    void context(TestVm vm) throws Exception {
-        Path ctx = work.resolve("vms/" + vm.id() + "/context.sh");
-        Files.createDirectories(ctx.getParent());
-        Files.writeString(ctx, "SET_HOSTNAME='counter-" + vm.id() + "'\nONEHAUL_CTX='cold path'\n");
-        Proc.Result r = tm.line("context", ctx.toString(), vm.host() + ":" + vm.sysdir() + "/disk.2",
-                Integer.toString(vm.id()), Integer.toString(vm.datastoreId()));
-        assertEquals(0, r.exit(), "tm context: " + r.stderr());
-    }
-
-    /** The transfer.N.migrate file: one MV per non-context disk (image DS id), then the VM folder. */
-    Proc.Result moveLines(TestVm from, TestVm to) {
-        Proc.Result disk = tm.line("mv", from.host() + ":" + from.sysdir() + "/disk.0", to.host() + ":" + to.sysdir()
-                + "/disk.0", Integer.toString(to.id()), Integer.toString(IMAGE_DS));
-        assertEquals(0, disk.exit(), "MV disk.0: " + disk.stderr());
-        Proc.Result dir = tm.line("mv", from.host() + ":" + from.sysdir(), to.host() + ":" + to.sysdir(),
-                Integer.toString(to.id()), Integer.toString(to.datastoreId()));
-        assertEquals(0, dir.exit(), "MV folder: " + dir.stderr());
-        return dir;
+    void context(TestVm vm) {
+        cold.context(vm);
     }
 
     @Test
@@ -112,23 +97,9 @@ class ColdMigrationOnTestBedTest {
     Proc.Result saveMoveRestore(String newHost) throws Exception {
         TestVm vm = runningOnH1();
         Tick before = advancing(tb, "h1", vm);
-        TestVm target = vm.onHost(newHost, 100, 7);
-        String ck = vm.sysdir() + "/checkpoint";
-
-        // SAVE_MIGRATE: save on the old host; the message's VM already carries the new history record.
-        Proc.Result save = oned.vmm("save", List.of(vm.deployId(), ck, "h1"), vm.id(), "h1",
-                OnedMessages.message(target, "h1", "", 100, ck, "", ""));
-        assertEquals(0, save.exit(), save.stderr());
-        assertEquals("UNDEFINED", lxcState(tb, "h1", vm.deployId()));
-        // PROLOG_MIGRATE
-        Proc.Result move = moveLines(vm, target);
-        assertEquals(1, tb.exec("h1", "test -e " + vm.sysdir()).exit(), "the VM folder left h1");
-        // BOOT_MIGRATE: CONTEXT, then restore on the new host.
+        OnedColdMigration.Steps steps = cold.saveMoveRestore(vm, newHost);
         TestVm booting = vm.onHost(newHost, 100, 35);
-        context(booting);
-        Proc.Result restore = oned.vmm("restore", List.of(ck, newHost, vm.deployId()), vm.id(), newHost,
-                OnedMessages.message(booting, newHost, "", 100, ck, "CONTEXT onehaul ...", vm.sysdir() + "/disk.2"));
-        assertEquals(0, restore.exit(), restore.stderr());
+        Proc.Result move = steps.moveFolder();
 
         assertEquals("RUNNING", lxcState(tb, newHost, vm.deployId()));
         Tick after = advancing(tb, newHost, booting);
@@ -156,7 +127,7 @@ class ColdMigrationOnTestBedTest {
         Proc.Result stop = oned.vmm(stopAction, List.of(vm.deployId(), "h1"), vm.id(), "h1",
                 OnedMessages.message(target, "h1", "", 100, "", "", ""));
         assertEquals(0, stop.exit(), stop.stderr());
-        moveLines(vm, target);
+        cold.moveLines(vm, target);
         TestVm booting = vm.onHost("h2", 100, 2);
         context(booting);
         Proc.Result deploy = oned.vmm("deploy", List.of("/var/lib/one/vms/" + vm.id() + "/deployment.3", "h2"), vm.id(), "h2",
