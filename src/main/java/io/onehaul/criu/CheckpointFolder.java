@@ -60,7 +60,7 @@ public final class CheckpointFolder {
         String finish = "cd " + q(partial()) + " && stat -c '%s %n' -- * > " + MANIFEST + ".tmp && sync -- * && mv "
                 + MANIFEST + ".tmp " + MANIFEST + " && sync . && cd / && mv " + q(partial()) + " " + q(path)
                 + " && sync " + q(parentOf(path));
-        String body = dump + " </dev/null >" + q(w + "/out") + " 2>&1; rc=$?; "
+        String body = "( " + dump + " ) </dev/null >" + q(w + "/out") + " 2>&1; rc=$?; "
                 + "if [ $rc -eq 0 ]; then ( " + finish + " ) >>" + q(w + "/out") + " 2>&1 || rc=90; fi; "
                 + "echo $rc > " + q(w + "/rc.tmp") + " && mv " + q(w + "/rc.tmp") + " " + q(w + "/rc");
         // -w: setsid waits for its child, so $! (recorded before this command returns) lives as long as the save,

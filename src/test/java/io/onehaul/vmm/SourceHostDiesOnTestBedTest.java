@@ -13,6 +13,7 @@ import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
 import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
 import io.onehaul.testsupport.Proc;
+import io.onehaul.testsupport.Repo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,7 +50,7 @@ class SourceHostDiesOnTestBedTest extends ContainersOnTestBed {
     private Outcome migrateWhileH1Dies(TestVm vm) throws Exception {
         CompletableFuture<Proc.Result> killer = CompletableFuture.supplyAsync(() -> Proc.sh(
                 "for i in $(seq 6000); do pgrep -f '[l]xc-checkpoint .*" + vm.deployId() + ".* -r -D' >/dev/null && break; "
-                        + "sleep 0.01; done; bash " + tb.value("TB_SCRIPT") + " host h1 down", 300));
+                        + "sleep 0.01; done; bash " + script() + " host h1 down", 300));
         Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
         Proc.Result down = killer.get(60, TimeUnit.SECONDS);
         assertEquals(0, down.exit(), "h1 went down: " + down.stderr());
@@ -57,7 +58,12 @@ class SourceHostDiesOnTestBedTest extends ContainersOnTestBed {
     }
 
     private void h1Up() {
-        Proc.sh("bash " + tb.value("TB_SCRIPT") + " host h1 up", 120).requireOk("host h1 up");
+        Proc.sh("bash " + script() + " host h1 up", 120).requireOk("host h1 up");
+    }
+
+    /** This checkout's testbed.sh (the bed may have been brought up by another copy: TB_SCRIPT). */
+    private static Path script() {
+        return Repo.root().resolve("testbed/testbed.sh");
     }
 
     private List<Path> journal() throws Exception {
