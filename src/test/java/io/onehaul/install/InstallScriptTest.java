@@ -471,7 +471,7 @@ class InstallScriptTest {
         Result removed = install("--uninstall");
         removed.assertExit(0);
         assertFalse(Files.exists(hooks));
-        assertTrue(removed.out.contains("onehook delete onehaul-migrate-audit onehaul-placement-check"), removed.out);
+        assertTrue(removed.out.contains("onehook delete onehaul-host-leftovers onehaul-migrate-audit onehaul-placement-check"), removed.out);
     }
 
     @Test
