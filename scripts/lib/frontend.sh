@@ -21,9 +21,15 @@ CONF
 
 sysdir() { echo "/var/lib/one/datastores/100/$1"; }
 
-vm_xml() { # vmid host deploy_id seq: the <VM> document of examples/counter-vm.xml (MEMORY: $VM_MEMORY_MB)
+# The <VM> document of $VM_TEMPLATE (default examples/counter-vm.xml; MEMORY: $VM_MEMORY_MB if set).
+# Templates with @IP@/@MAC@ (examples/debian-services-vm.xml) take $VM_IP and the MAC OpenNebula would
+# derive from it (02:00 + the IPv4 address).
+vm_xml() { # vmid host deploy_id seq
+  local tpl=${VM_TEMPLATE:-examples/counter-vm.xml} mac=""
+  if [ -n "${VM_IP:-}" ]; then mac=$(printf '02:00:%02x:%02x:%02x:%02x' ${VM_IP//./ }); fi
   sed -e "s/@VMID@/$1/g" -e "s/@HOST@/$2/g" -e "s/@DEPLOY_ID@/$3/g" -e "s/@SEQ@/${4:-0}/g" \
-      -e "s/<MEMORY><!\[CDATA\[128\]\]>/<MEMORY><![CDATA[${VM_MEMORY_MB:-128}]]>/" "$REPO/examples/counter-vm.xml"
+      -e "s/@IP@/${VM_IP:-}/g" -e "s/@MAC@/$mac/g" \
+      -e "s/<MEMORY><!\[CDATA\[\([0-9]*\)\]\]>/<MEMORY><![CDATA[${VM_MEMORY_MB:-\1}]]>/" "$REPO/$tpl"
 }
 
 action_message() { # vmid host checkpoint: VMM_DRIVER_ACTION_DATA for an action on host (reference §1.6)
@@ -54,6 +60,32 @@ live_migrate() { # vmid src dst: premigrate, migrate (failmigrate on failure), p
     tm_step failmigrate "$vmid" "$src" "$dst"; return 1
   fi
   tm_step postmigrate "$vmid" "$src" "$dst"
+}
+
+tm_line() { # action args...: one line of a transfer file as one_tm runs it (MV, CONTEXT...)
+  local action=$1; shift
+  (cd /var/tmp && /bin/sh -c "$TMR/$action $*" </dev/null)
+}
+
+# onevm migrate (no --live) type 0 with lxc_live's CRIU save/restore (reference §2.3): save on the
+# old host, the TM MV lines (root disk from the image datastore 1, then the VM folder), restore.
+save_migrate() { # vmid src dst
+  local vmid=$1 src=$2 dst=$3 ck
+  ck="$(sysdir "$vmid")/checkpoint"
+  vmm_call save "$(action_message "$vmid" "$src" "$ck")" "$vmid" "$src" "one-$vmid" "$ck" "$src" || return 1
+  tm_line mv "$src:$(sysdir "$vmid")/disk.0" "$dst:$(sysdir "$vmid")/disk.0" "$vmid" 1 || return 1
+  tm_line mv "$src:$(sysdir "$vmid")" "$dst:$(sysdir "$vmid")" "$vmid" 100 || return 1
+  vmm_call restore "$(action_message "$vmid" "$dst" "$ck")" "$vmid" "$dst" "$ck" "$dst" "one-$vmid"
+}
+
+# onevm migrate --poff (type 1): shutdown on the old host, MV, deploy on the new one: a fresh boot.
+poweroff_migrate() { # vmid src dst
+  local vmid=$1 src=$2 dst=$3
+  vmm_call shutdown "$(action_message "$vmid" "$src" "")" "$vmid" "$src" "one-$vmid" "$src" || return 1
+  tm_line mv "$src:$(sysdir "$vmid")/disk.0" "$dst:$(sysdir "$vmid")/disk.0" "$vmid" 1 || return 1
+  tm_line mv "$src:$(sysdir "$vmid")" "$dst:$(sysdir "$vmid")" "$vmid" 100 || return 1
+  vm_xml "$vmid" "$dst" "" 1 > "$FE/vms/$vmid/deployment.1"
+  vmm_call deploy "$(cat "$FE/vms/$vmid/deployment.1")" "$vmid" "$dst" "/var/lib/one/vms/$vmid/deployment.1" "$dst" >/dev/null
 }
 
 place_root_disk() { # vmid host image: the root disk in the host's system datastore, as a TM clone would
