@@ -132,8 +132,9 @@ class SaveFaultsOnTestBedTest extends ContainersOnTestBed {
         Tick before = advancing(tb, "h1", vm);
         assertEquals(0, save(vm).exit());
         // the driver and CRIU's restore both killed: a half-restored container and its mounts stay behind
-        Proc.Result killed = whileCriuRuns(vm, "-r", "sleep 0.3; pkill -KILL -f '[O]neHaul vmm restore " + checkpoint(vm)
-                + " '; pkill -KILL -f '[c]riu restore.*" + checkpoint(vm) + "'; true", () -> restore(vm));
+        // (the fault's exit status is CRIU's pkill: 0 = a CRIU restore was running and was killed)
+        Proc.Result killed = whileCriuRuns(vm, "-r", "sleep 0.2; pkill -KILL -f '[O]neHaul vmm restore " + checkpoint(vm)
+                + " '; pkill -KILL -f '[c]riu restore.*" + checkpoint(vm) + "'", () -> restore(vm));
         assertNotEquals(0, killed.exit(), "the restore's driver was killed");
 
         Proc.Result retried = restore(vm);
