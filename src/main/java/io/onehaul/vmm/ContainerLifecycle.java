@@ -228,6 +228,11 @@ public final class ContainerLifecycle {
                         + args.checkpointFile() + " is not a complete checkpoint (" + incomplete.get()
                         + "); nothing was changed");
             }
+            int stray = lxc.killStrayProcesses(name);
+            if (stray > 0) {
+                log.warn("{} process(es) of {} were running on {} outside LXC (a restore that did not finish): killed",
+                        stray, name, args.host());
+            }
             if (state != ContainerState.UNDEFINED) {
                 log.info("{} is {} on {} (a restore or save that did not finish): starting from a clean slate", name,
                         state, args.host());
@@ -242,6 +247,7 @@ public final class ContainerLifecycle {
                 log.info("{} restored and running on {} ({} ms)", name, args.host(), took.toMillis());
                 removeStaleCheckpoint(sh, args.checkpointFile());
             } catch (RuntimeException e) {
+                lxc.killStrayProcesses(name); // a failed restore can leave tasks no monitor knows of
                 release(lxc, name, sysdir, true);
                 throw e;
             }

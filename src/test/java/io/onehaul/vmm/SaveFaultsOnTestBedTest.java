@@ -69,6 +69,10 @@ class SaveFaultsOnTestBedTest extends ContainersOnTestBed {
         Tick after = advancing(tb, "h1", vm);
         assertEquals(before.bootId(), after.bootId(), "the same processes go on");
         assertTrue(after.count() > before.count());
+        // one copy: the container's cgroups hold exactly one counter (no task of an interrupted restore beside it)
+        assertEquals("1", Proc.sh("for p in $(cat /sys/fs/cgroup/pids/lxc.payload." + vm.deployId() + "*/cgroup.procs); do "
+                + "tr '\\0' ' ' < /proc/$p/cmdline; echo; done | grep -c '^/bin/sh /sbin/onehaul-counter'", 30).stdout().strip(),
+                "exactly one copy of the container runs");
         assertEquals("", tb.execOk("h1", "ls -d " + checkpoint(vm) + "* 2>/dev/null; true").stdout().strip(),
                 "no checkpoint, partial or save folder left");
     }
