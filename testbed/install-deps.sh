@@ -18,7 +18,8 @@ PKGS=(lxc lxc-templates busybox-static openssh-server openssh-client rsync iptab
       bridge-utils e2fsprogs util-linux procps maven openjdk-17-jdk-headless python3
       gcc libc6-dev   # static test workloads (bench/src/*.c); perl-base (host helpers) is essential
       xfsprogs        # the hosts' datastores are XFS with reflinks (testbed.sh)
-      iputils-arping iputils-ping)  # hosts announce a moved container's addresses; clients measure gaps
+      iputils-arping iputils-ping   # hosts announce a moved container's addresses; clients measure gaps
+      debootstrap)    # the Debian 12 test image (images/debian12.sh)
 
 need_install=()
 for p in "${PKGS[@]}"; do
@@ -28,6 +29,7 @@ done
 criu_ok() { command -v criu >/dev/null && dpkg --compare-versions "$(criu --version | awk '/Version/{print $2}')" ge 4.0; }
 
 if [ ${#need_install[@]} -eq 0 ] && criu_ok; then
+  bash "$(dirname "$0")/criu-compat/build.sh"   # CRIU 4.1.1 on Linux >= 6.16 (criu-compat.c)
   log "all packages present"; exit 0
 fi
 
@@ -49,6 +51,7 @@ if ! criu_ok; then
   log "installing criu from trixie"
   apt-get install -y -q --no-install-recommends -t trixie criu >/dev/null
 fi
+bash "$(dirname "$0")/criu-compat/build.sh"   # CRIU 4.1.1 on Linux >= 6.16 (criu-compat.c)
 # sshd is started per host namespace by the test bed; the system one is not needed.
 systemctl disable --now ssh >/dev/null 2>&1 || true
 log "criu $(criu --version | awk '/Version/{print $2}'), $(lxc-start --version 2>/dev/null | sed 's/^/lxc /')"

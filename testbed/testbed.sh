@@ -70,9 +70,13 @@ HOSTS_END='# END onehaul-testbed'
 LOCK=/run/onehaul-testbed.lock
 MAX_HOSTS=50
 # CRIU cannot use hardware breakpoints in these VMs: it must fall back to syscall tracing (notes).
-# Published in `env` for the driver's configurable CRIU environment, not set globally on hosts,
-# so that tests prove the driver really passes it through.
-CRIU_ENV=CRIU_FAULT=130
+# And CRIU 4.1.1 cannot dump a process with an inet socket on Linux >= 6.16, nor another user's
+# process where root lacks CAP_SYS_RESOURCE (as here): the compat preload answers both
+# (testbed/criu-compat/criu-compat.c, testbed/images/README.md). Busybox containers needed neither;
+# every real service does. Published in `env` for the driver's configurable CRIU environment, not
+# set globally on hosts, so that tests prove the driver really passes it through.
+CRIU_COMPAT=/usr/local/lib/onehaul/criu-compat.so
+CRIU_ENV="CRIU_FAULT=130 LD_PRELOAD=$CRIU_COMPAT"
 
 # Paths each host gets its own copy of. /sys and /proc are deliberately not touched: LXC needs
 # the machine's /sys/fs/cgroup as it is.
@@ -589,6 +593,7 @@ healthy() {
   [ "$hosts" = "$(seq -f 'h%g' -s ' ' 1 "$n")" ] || return 1
   [ "$(provider_b | tr '\n' ' ')" = "$want_b" ] || return 1
   [ "$(sed -n 's/^TB_WAN_RTT_MS=//p' "$STATE/env")" = "$WAN_RTT_MS" ] || return 1
+  [ "$(sed -n 's/^TB_CRIU_ENV=//p' "$STATE/env")" = "$CRIU_ENV" ] || return 1
   for h in $(provider_b); do [ -n "$(delayline_pid "$h")" ] || return 1; done
   # shellcheck disable=SC2086
   providers_split_now $hosts || return 1
@@ -624,6 +629,7 @@ raise_pipe_max() {
 do_up() {
   local n=$1 want_b=$2 hosts=() h p t0=$EPOCHREALTIME
   raise_pipe_max
+  bash "$(dirname "$SELF")/criu-compat/build.sh" "$CRIU_COMPAT"
   if healthy "$n" "$want_b"; then log "test bed with $n host(s) is up${want_b:+ (provider B: $want_b)}"; return 0; fi
   if anything_present; then log "tearing down an existing or broken test bed"; do_down; fi
 

@@ -61,9 +61,10 @@ acked_rows() { # vmid host: the writer's acknowledged sequence numbers (read thr
 db_check() { # vmid host
   local vmid=$1 h=$2 acked rows
   acked=$(mktemp); rows=$(mktemp)
-  acked_rows "$vmid" "$h" | sort -n > "$acked"
+  # sorted as text, not as numbers: comm and uniq compare lines as text
+  acked_rows "$vmid" "$h" | sort > "$acked"
   bash "$REPO/testbed/testbed.sh" exec "$h" -- lxc-attach -n "one-$vmid" -- \
-    runuser -u postgres -- psql -X -tA -d onehaul -c 'SELECT seq FROM rows' </dev/null 2>/dev/null | sort -n > "$rows"
+    runuser -u postgres -- psql -X -tA -d onehaul -c 'SELECT seq FROM rows' </dev/null 2>/dev/null | sort > "$rows"
   DB_ACKED=$(wc -l < "$acked"); DB_ROWS=$(wc -l < "$rows")
   DB_LOST=$(comm -23 "$acked" <(sort -u "$rows") | wc -l)
   DB_DUP=$(uniq -d "$rows" | wc -l)

@@ -66,6 +66,14 @@ public final class LiveMigration {
             report.strategy = strategy.name();
             report.strategyReason = choice.reason();
             log.info("strategy {}: {}", strategy.name(), choice.reason());
+        } catch (DumpRefusedException e) {
+            // pre-flight found what CRIU would refuse; nothing was frozen, so a cold move may replace it
+            report.transferPath = steps.transferPath();
+            if (coldFallback) {
+                return coldMove(report, r, start, e);
+            }
+            return fail(report, start, "refused", e.getMessage() + " (a cold move instead is not allowed: "
+                    + COLD_FALLBACK_SETTING + ")", true, e);
         } catch (RuntimeException e) {
             return fail(report, start, "refused", e.getMessage(), true, e);
         }

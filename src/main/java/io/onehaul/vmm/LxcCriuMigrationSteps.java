@@ -5,6 +5,8 @@ import io.onehaul.criu.CriuRefusedException;
 import io.onehaul.criu.HeldDump;
 import io.onehaul.criu.LazyPages;
 import io.onehaul.criu.PageServer;
+import io.onehaul.criu.DumpabilityFinding;
+import io.onehaul.criu.DumpabilityScan;
 import io.onehaul.migration.DumpRefusedException;
 import io.onehaul.migration.HostFeatures;
 import io.onehaul.migration.MigrationStrategy;
@@ -95,6 +97,11 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         clockOffset = p.clockOffsetSeconds();
         features = p.features();
         folderBytes = p.folderBytes();
+        // Last, read-only like the rest: what CRIU would refuse, named before anything is frozen
+        List<DumpabilityFinding> findings = DumpabilityScan.run(src.shell(), src.lxcPath(), r.container());
+        if (!findings.isEmpty()) {
+            throw new DumpRefusedException("pre-flight: " + DumpabilityFinding.refusal(r.container(), findings), null);
+        }
     }
 
     @Override
@@ -133,12 +140,16 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
 
     @Override
     public long presync(MigrationRequest r) {
-        TransferBudget budget = new TransferBudget(features.linkBytesPerSecond(), transfer.capBytesPerSecond(),
-                settings.checkpointTimeout());
-        folder = new VmFolderSync(src.shell(), dst.shell(), transfer, r, WORK, budget, folderBytes, progress);
+        folder = folderSync(r);
         long sent = folder.presync();
         defineOnDestination(r);
         return sent;
+    }
+
+    private VmFolderSync folderSync(MigrationRequest r) {
+        TransferBudget budget = new TransferBudget(features.linkBytesPerSecond(), transfer.capBytesPerSecond(),
+                settings.checkpointTimeout());
+        return new VmFolderSync(src.shell(), dst.shell(), transfer, r, WORK, budget, folderBytes, progress);
     }
 
     /** Before the freeze: the destination's LXC definition and CRIU restore options, so only mounts remain. */
@@ -284,6 +295,9 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         src.unmountDisks(r.sourceSysdir());
         try {
             if (!r.sharedDatastore()) {
+                if (folder == null) { // refused in pre-flight: nothing was pre-synced, the whole folder goes now
+                    folder = folderSync(r);
+                }
                 folder.coldSync();
             }
             if (destinationDisks == null) {

@@ -52,10 +52,17 @@ class LiveMigrationTest {
             }
         }
 
+        /** Pre-flight's scan finds what CRIU would refuse. */
+        boolean scanFindsUndumpable;
+
         @Override public void preflight(MigrationRequest r) {
             calls.add("preflight");
             if (failing.contains("preflight")) {
                 throw new MigrationRefusedException("pre-flight refused: no room");
+            }
+            if (scanFindsUndumpable) {
+                throw new DumpRefusedException("pre-flight: CRIU cannot checkpoint one-3: process 1 (systemd) holds a BPF"
+                        + " program (fd 23, anon_inode:bpf-prog)", null);
             }
         }
         @Override public long presync(MigrationRequest r) { step("presync"); return 1000; }
@@ -145,6 +152,31 @@ class LiveMigrationTest {
         assertTrue(e.containerRunsOnSource());
         assertEquals("refused", e.report().result);
         assertTrue(e.getMessage().contains("no room"));
+    }
+
+    @Test
+    void what_the_scan_finds_refuses_before_anything_is_frozen_and_names_the_offender() {
+        FakeSteps steps = new FakeSteps();
+        steps.scanFindsUndumpable = true;
+        MigrationFailedException e = assertThrows(MigrationFailedException.class,
+                () -> new LiveMigration(steps, clock).run(request(false)));
+        assertEquals(List.of("preflight"), steps.calls, "no pre-sync, no dump, no rollback needed");
+        assertTrue(e.containerRunsOnSource());
+        assertEquals("refused", e.report().result);
+        assertTrue(e.getMessage().contains("process 1 (systemd) holds a BPF program (fd 23, anon_inode:bpf-prog)")
+                && e.getMessage().contains("a cold move instead is not allowed"), e.getMessage());
+    }
+
+    @Test
+    void what_the_scan_finds_becomes_a_cold_move_where_the_operator_allows_it() {
+        FakeSteps steps = new FakeSteps();
+        steps.scanFindsUndumpable = true;
+        MigrationReport rep = new LiveMigration(steps, clock, f -> new StrategyChoice.Choice(new StopAndCopy(), "asked"),
+                true).run(request(false));
+        assertEquals(List.of("preflight", "resume", "coldMove"), steps.calls);
+        assertEquals("cold", rep.strategy);
+        assertTrue(rep.reason.startsWith("COLD MOVE (processes restarted): pre-flight: CRIU cannot checkpoint one-3"),
+                rep.reason);
     }
 
     @ParameterizedTest
