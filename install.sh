@@ -37,6 +37,7 @@ set_layout() { # system | self-contained
         LINK_REL=/usr/local/bin/onehaul      # on every user's PATH on Debian
         DS_REL=/var/lib/one/datastores
         LOG_REL=/var/log/one
+        STATE_REL=/var/lib/one/onehaul
         PCA_REL=/etc/one/onehaul/pca
     else
         LIB_REL=/lib/onehaul
@@ -46,6 +47,7 @@ set_layout() { # system | self-contained
         LINK_REL=/bin/onehaul                # next to OpenNebula's own CLI in $ONE_LOCATION/bin
         DS_REL=/var/datastores
         LOG_REL=/var
+        STATE_REL=/var/onehaul
         PCA_REL=/etc/onehaul/pca
     fi
     BIN_REL=$LIB_REL/bin/onehaul
@@ -207,6 +209,7 @@ layout_text() {
         content=${content//"/usr/lib/one/onehaul"/"$SHOWN$LIB_REL"}
         content=${content//"/var/lib/one/remotes"/"$SHOWN$REMOTES_REL"}
         content=${content//"/var/lib/one/datastores"/"$SHOWN$DS_REL"}
+        content=${content//"/var/lib/one/onehaul"/"$SHOWN$STATE_REL"}
         content=${content//"/etc/one/onehaul.conf"/"$SHOWN$CONF_REL"}
         content=${content//"/etc/one/onehaul/pca"/"$SHOWN$PCA_REL"}
         content=${content//"/var/log/one"/"$SHOWN$LOG_REL"}

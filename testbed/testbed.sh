@@ -20,6 +20,8 @@
 #   testbed.sh link HOST clear      remove that shaping (idempotent)
 #   testbed.sh link HOST show       the qdiscs on both ends of HOST's link
 #   testbed.sh providers split|join isolate the providers (what `up` does) / let them reach each other
+#   testbed.sh host HOST down|up    HOST dies as a machine does (link down, every process killed, its disk
+#                                   kept) / comes back as after a reboot (link and sshd, no containers)
 #
 # State dir: ${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}; after `up` it holds `env`.
 # Datastores: ${ONEHAUL_TESTBED_DATASTORE_FS:-xfs}: each host's /var/lib/one/datastores is an XFS
@@ -815,8 +817,49 @@ do_link() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# a host dying and coming back (for fault specs)
 
-usage() { sed -n '11,22p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# down: first the network (a dead machine answers nothing: no RST, no FIN, so peers notice only by their
+# own timeouts), then every process of the host at once with SIGKILL: its containers (their inits, which
+# take their pid namespaces with them, found through LXC before the monitors go), LXC monitors, CRIU,
+# action scripts, sshd and its sessions. Its files stay as a disk would keep them: the datastores,
+# /var/lib/lxc; what was mounted inside the host stays mounted too (a real reboot drops it), so a cleanup
+# after the host is back must release mounts as it would on a host that was only cut off.
+do_host_down() {
+  local h=$1 pids=() kids=() inits=() c p
+  link_ends "$h"
+  ip link set "${VETH_PREFIX}$h" down
+  host_net "$h" "ip link set eth0 down"
+  for c in $(timeout 10 "$SELF" exec "$h" -- lxc-ls --running -1 2>/dev/null || true); do
+    p=$(timeout 5 "$SELF" exec "$h" -- lxc-info -n "$c" -p -H 2>/dev/null || true)
+    [[ "$p" =~ ^[0-9]+$ ]] && inits+=("$p")
+  done
+  for _ in 1 2 3 4 5; do
+    mapfile -t pids < <(host_pids "$h")
+    [ ${#pids[@]} -gt 0 ] || [ ${#inits[@]} -gt 0 ] || break
+    mapfile -t kids < <(for p in "${pids[@]}"; do cat "/proc/$p/task/$p/children" 2>/dev/null || true; done | tr ' ' '\n' | grep . || true)
+    kill -KILL "${inits[@]}" "${kids[@]}" "${pids[@]}" 2>/dev/null || true
+    inits=()
+    sleep 0.2
+  done
+  log "$h: down (link down, ${#pids[@]} process(es) killed; its files and mounts kept)"
+}
+
+# up: the link and sshd back, as after a reboot; nothing else starts (no container runs). Idempotent.
+do_host_up() {
+  local h=$1 route
+  link_ends "$h"
+  if in_provider_b "$h"; then route="default via $WAN_FE_IP dev eth0"; else route="default via $FE_IP"; fi
+  ip link set "${VETH_PREFIX}$h" up
+  host_net "$h" "ip link set eth0 up && ip route replace $route"
+  [ -n "$(sshd_pid "$h")" ] || start_sshd "$h"
+  wait_ssh "$h"
+  log "$h: up (link and sshd)"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+usage() { sed -n '11,24p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 need_root() { [ "$(id -u)" = 0 ] || die "must run as root"; }
 
@@ -873,6 +916,14 @@ case "$cmd" in
     case "$1" in
       split) providers_split $(sed -n 's/^TB_HOSTS=//p' "$STATE/env"); log "providers isolated" ;;
       join) providers_join $(sed -n 's/^TB_HOSTS=//p' "$STATE/env"); log "providers joined (direct path through the front-end)" ;;
+      *) usage ;;
+    esac ;;
+  host)
+    need_root
+    [ $# -eq 2 ] && [ -f "$STATE/env" ] || usage
+    case "$2" in
+      down) do_host_down "$1" ;;
+      up) do_host_up "$1" ;;
       *) usage ;;
     esac ;;
   _mntns-setup)   # internal, see make_host

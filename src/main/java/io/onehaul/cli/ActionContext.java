@@ -9,7 +9,11 @@ import io.onehaul.opennebula.DriverStdin;
 import io.onehaul.policy.guard.PlacementGuard;
 import io.onehaul.transfer.DirectRsync;
 import io.onehaul.transfer.LinkShaping;
+import io.onehaul.leftover.LeftoverJournal;
+import io.onehaul.vmm.CleaningHosts;
 import io.onehaul.vmm.ContainerLifecycle;
+import io.onehaul.vmm.LeftoverCleanup;
+import io.onehaul.vmm.SourceLeftovers;
 import io.onehaul.vmm.DriverSettings;
 import io.onehaul.vmm.MigrateAction;
 import io.onehaul.vmm.SettingsLayers;
@@ -43,9 +47,26 @@ public final class ActionContext {
         return DriverSettings.from(config);
     }
 
+    /**
+     * How every action reaches hosts: SSH, and the cleaning of leftovers recorded for a host before anything
+     * else is done there ({@link CleaningHosts}).
+     */
     public HostShellFactory hosts() {
+        return new CleaningHosts(sshHosts(config), leftoverCleanup(config));
+    }
+
+    static HostShellFactory sshHosts(OneHaulConfig config) {
         return SshHostShell.factory(new SshHostShell.Settings(config.sshUser(), config.sshPort(),
                 config.sshIdentities(), config.sshKnownHosts(), config.sshConnectTimeout(), config.sudo()));
+    }
+
+    /** The journal of leftovers on hosts that could not be reached: {@code <state.dir>/leftovers}. */
+    static LeftoverJournal leftoverJournal(OneHaulConfig config) {
+        return new LeftoverJournal(config.stateDir().resolve("leftovers"));
+    }
+
+    static LeftoverCleanup leftoverCleanup(OneHaulConfig config) {
+        return new LeftoverCleanup(DriverSettings.from(config), leftoverJournal(config));
     }
 
     public PlacementGuard guard() {
@@ -62,7 +83,8 @@ public final class ActionContext {
         LinkShaping shaping = linkShaping(); // a bad transfer.* value refuses before anything moves
         return new MigrateAction(settings(), hosts(), guard(),
                 routes -> new DirectRsync(routes, config.transferRemoteRsync(), shaping), config.transferSsh(), dir)
-                .withSettingsLayers(SettingsLayers.fromOned(config, io.env())).withProgress(migrationProgress(vmid));
+                .withSettingsLayers(SettingsLayers.fromOned(config, io.env())).withProgress(migrationProgress(vmid))
+                .withLeftovers(new SourceLeftovers(leftoverJournal(config), Clock.systemUTC()));
     }
 
     /** Compression and the bandwidth cap of every copy between hosts (transfer.compress, transfer.bwlimit_mbit). */

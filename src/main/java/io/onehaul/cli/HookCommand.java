@@ -3,6 +3,7 @@ package io.onehaul.cli;
 import io.onehaul.hooks.HookContext;
 import io.onehaul.hooks.HookPayload;
 import io.onehaul.hooks.HookResult;
+import io.onehaul.hooks.HostLeftoversHook;
 import io.onehaul.hooks.MigrateAuditHook;
 import io.onehaul.hooks.PlacementCheckHook;
 import io.onehaul.hooks.SchedRequirementsHook;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "hook", mixinStandardHelpOptions = true,
         description = "OpenNebula hooks of the data-protection policy (see hooks/README.md)",
         subcommands = {HookCommand.MigrateAudit.class, HookCommand.PlacementCheck.class,
-                HookCommand.SchedRequirements.class})
+                HookCommand.SchedRequirements.class, HookCommand.HostLeftovers.class})
 public final class HookCommand implements Runnable {
     @Spec CommandSpec groupSpec;
 
@@ -101,6 +102,22 @@ public final class HookCommand implements Runnable {
         @Override
         HookResult handle(String xml, HookContext ctx) {
             return new SchedRequirementsHook(ctx).run(xml);
+        }
+    }
+
+    @Command(name = "host-leftovers", mixinStandardHelpOptions = true,
+            description = {"State hook on HOST MONITORED (ARGUMENTS=\"$TEMPLATE\"): cleans what live migrations left on",
+                    "that host when it could not be reached after the destination ran (the journal in state.dir)."})
+    static final class HostLeftovers extends HookTool {
+        @Override
+        String what() {
+            return "$TEMPLATE";
+        }
+
+        @Override
+        HookResult handle(String xml, HookContext ctx) {
+            return new HostLeftoversHook(ActionContext.leftoverCleanup(ctx.config()), ActionContext.sshHosts(ctx.config()))
+                    .run(xml);
         }
     }
 }

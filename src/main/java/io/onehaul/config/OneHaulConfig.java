@@ -169,6 +169,14 @@ public final class OneHaulConfig {
         return layoutPath("log.dir", "/var/log/one");
     }
 
+    /**
+     * The driver's own state on the front-end (the journal of leftovers on hosts that could not be reached).
+     * Default {@code /var/lib/one/onehaul} ({@code $ONE_LOCATION/var/onehaul} when self-contained).
+     */
+    public Path stateDir() {
+        return expandHome(layoutPath("state.dir", "/var/lib/one/onehaul"));
+    }
+
     public String lxcInclude() {
         return get("lxc.include", "/usr/share/lxc/config/common.conf");
     }

@@ -13,11 +13,11 @@ import java.util.Map;
 
 /**
  * CRIU checkpoint and restore of an LXC container through {@code lxc-checkpoint}, on one host.
- * A finished dump is marked with {@value #COMPLETE_MARK} so that a retried save can tell a whole
- * image set from one a crash left half-written.
+ * A save's dump becomes the checkpoint only once whole ({@link CheckpointFolder}: written aside, a manifest
+ * of every file's size last, renamed into place), so a retried save or a restore can tell a whole image set
+ * from one a crash left half-written.
  */
 public final class Checkpointer {
-    public static final String COMPLETE_MARK = "onehaul.complete";
     private static final Duration QUICK = Duration.ofSeconds(30);
 
     private final LxcHost lxc;
@@ -30,29 +30,90 @@ public final class Checkpointer {
         this.timeout = timeout;
     }
 
-    /** Dumps the container into {@code dir} (emptied first) and stops it. Returns the dump's wall time. */
+    /**
+     * Dumps the container into the checkpoint {@code dir} and stops it. The dump runs detached on the host and
+     * only a finished one is renamed to {@code dir} ({@link CheckpointFolder}); a driver killed or cut off here
+     * leaves either the container running and no checkpoint, or a complete checkpoint and the container
+     * stopped, never a checkpoint that looks whole and is not. Returns the dump's wall time.
+     */
     public Duration dumpAndStop(String name, String dir) {
         HostShell sh = lxc.shell();
-        String d = Shell.quote(dir);
-        sh.check("preparing checkpoint folder " + dir, "rm -rf " + d + " && mkdir -p " + d, QUICK);
+        CheckpointFolder cp = new CheckpointFolder(dir);
+        sh.check("preparing checkpoint folder " + dir, cp.clearCommand(), QUICK);
         Map<String, String> env = new LinkedHashMap<>(options.env());
         if (!options.dumpConfig().isEmpty()) {
-            String conf = dir + "/onehaul-dump.conf";
+            String conf = cp.saving() + "/onehaul-dump.conf";
             sh.writeFile(conf, configText(options.dumpConfig()), QUICK);
             env.put("CRIU_CONFIG_FILE", conf);
         }
-        CommandResult r = sh.run(Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n "
-                + Shell.quote(name) + " -s -D " + d, timeout);
-        if (!r.ok()) {
-            throw new HostException(lxc.host(), "CRIU dump of " + name + " failed: " + r.reason() + criuError(dir, "dump.log"));
+        String dump = Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n "
+                + Shell.quote(name) + " -s -D " + Shell.quote(cp.partial());
+        long start = System.nanoTime();
+        sh.check("starting the CRIU dump of " + name, cp.startDetachedCommand(dump), QUICK);
+        String rc = awaitSave(cp, timeout);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        if (!rc.equals("0")) {
+            String why = criuError(cp.partial(), "dump.log");
+            String out = sh.run("tail -n 3 " + Shell.quote(cp.saving() + "/out") + " 2>/dev/null", QUICK).stdout().strip();
+            sh.run(cp.forgetCommand(), QUICK);
+            throw new HostException(lxc.host(), "CRIU dump of " + name + " failed: exit " + rc
+                    + (why.isEmpty() ? out.isEmpty() ? "" : ": " + out.replace('\n', ' ') : why));
         }
-        sh.check("marking the checkpoint complete", "touch " + Shell.quote(dir + "/" + COMPLETE_MARK), QUICK);
-        return r.elapsed();
+        sh.run(cp.forgetCommand(), QUICK);
+        return took;
+    }
+
+    /**
+     * A save of {@code dir} that is still running on the host (its driver was killed or lost the host) is
+     * waited for, so that nothing acts on a half-written dump. Returns its exit status ("0" done), "none" when
+     * there was none, "gone" when its process died without one (the host went down under it).
+     */
+    public String awaitPendingSave(String dir) {
+        CheckpointFolder cp = new CheckpointFolder(dir);
+        String rc = awaitSave(cp, timeout);
+        if (!rc.equals("none")) {
+            lxc.shell().run(cp.forgetCommand(), QUICK);
+        }
+        return rc;
+    }
+
+    private String awaitSave(CheckpointFolder cp, Duration limit) {
+        CommandResult r = lxc.shell().run(cp.awaitCommand(), limit);
+        if (!r.ok()) {
+            throw new HostException(lxc.host(), "waiting for the CRIU dump into " + cp.path() + " failed: " + r.reason());
+        }
+        return r.stdout().strip();
     }
 
     public boolean isComplete(String dir) {
-        return lxc.shell().run("test -f " + Shell.quote(dir + "/" + COMPLETE_MARK) + " && test -f "
-                + Shell.quote(dir + "/inventory.img"), QUICK).ok();
+        return incompleteReason(dir).isEmpty();
+    }
+
+    /** Empty when {@code dir} is a complete checkpoint (manifest and every file's size), else why it is not. */
+    public java.util.Optional<String> incompleteReason(String dir) {
+        CommandResult r = lxc.shell().run(new CheckpointFolder(dir).verifyCommand(), QUICK);
+        if (r.ok()) {
+            return java.util.Optional.empty();
+        }
+        if (r.exitCode() == CheckpointFolder.INCOMPLETE) {
+            return java.util.Optional.of(r.stdout().strip());
+        }
+        throw new HostException(lxc.host(), "checking the checkpoint in " + dir + " failed: " + r.reason());
+    }
+
+    /**
+     * A CRIU that died while dumping (killed, or its host cut off) can leave the container frozen and its
+     * network locked (the iptables chain CRIU, shared notes): thaw it and clear the lock, so it runs as before.
+     */
+    public void recoverFromFailedDump(String name) {
+        HostShell sh = lxc.shell();
+        String n = Shell.quote(name);
+        String p = "-P " + Shell.quote(lxc.lxcPath());
+        sh.run("[ \"$(lxc-info " + p + " -n " + n + " -s -H 2>/dev/null)\" = FROZEN ] && lxc-unfreeze " + p + " -n " + n
+                + "; pid=$(lxc-info " + p + " -n " + n + " -p -H 2>/dev/null); case \"$pid\" in ''|*[!0-9]*) exit 0;; esac; "
+                + "ns=\"nsenter -t $pid -n\"; for t in iptables ip6tables; do $ns $t -L CRIU >/dev/null 2>&1 || continue; "
+                + "$ns $t -D INPUT -j CRIU; $ns $t -D OUTPUT -j CRIU; $ns $t -F CRIU; $ns $t -X CRIU; done 2>/dev/null; true",
+                QUICK);
     }
 
     /** Restores the container from {@code dir}; the container must be defined on this host. */

@@ -180,6 +180,28 @@ public final class LxcHost {
     }
 
     /**
+     * Kills what a restore that did not finish (CRIU killed half-way) leaves running outside LXC's view: tasks
+     * in the container's payload cgroups with no monitor (lxc-info says STOPPED, lxc-stop does nothing), which
+     * also keep its network namespace and host-side veth. Only for a container that is not RUNNING here, right
+     * before it is restored again. Returns how many processes were killed.
+     */
+    public int killStrayProcesses(String name) {
+        String n = Shell.quote(Names.deployId(name));
+        String procs = "cat /sys/fs/cgroup/lxc.payload." + n + "/cgroup.procs /sys/fs/cgroup/lxc.payload." + n
+                + "-[0-9]*/cgroup.procs /sys/fs/cgroup/*/lxc.payload." + n + "/cgroup.procs /sys/fs/cgroup/*/lxc.payload." + n
+                + "-[0-9]*/cgroup.procs 2>/dev/null | sort -u";
+        CommandResult r = shell.run("p=$(" + procs + "); [ -n \"$p\" ] || { echo 0; exit 0; }; kill -KILL $p 2>/dev/null; "
+                + "i=0; while [ -n \"$(" + procs + ")\" ] && [ $i -lt 100 ]; do i=$((i+1)); sleep 0.05; done; "
+                + "for v in $(sed -n 's/^lxc[.]net[.][0-9]*[.]veth[.]pair *= *//p' " + Shell.quote(containerDir(name) + "/config")
+                + " 2>/dev/null); do ip link del \"$v\" 2>/dev/null; done; echo $p | wc -w", QUICK);
+        try {
+            return Integer.parseInt(r.stdout().strip());
+        } catch (NumberFormatException e) {
+            throw new HostException(host(), "looking for stray processes of " + name + " failed: " + r.reason());
+        }
+    }
+
+    /**
      * Runs a command that may leave a daemon behind (lxc-start, lxc-checkpoint -r): its output goes to
      * a file, never to the SSH channel, or the channel stays open as long as the container runs.
      */

@@ -141,7 +141,11 @@ public final class ContainerLifecycle {
         }
     }
 
-    /** save: CRIU checkpoint into the checkpoint path; the container stops and its mounts are released. */
+    /**
+     * save: CRIU checkpoint into the checkpoint path; the container stops and its mounts are released. A save
+     * still running from a driver that was killed or lost the host is waited for first, so a retry finds its
+     * outcome instead of starting over (idempotent).
+     */
     public void save(VmmArgs.Save args, DriverMessage msg) {
         requireSameVm(args.vmid(), msg.vm());
         checkColdMigrationTarget("save-migrate", msg.vm(), args.host());
@@ -149,25 +153,56 @@ public final class ContainerLifecycle {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             Checkpointer criu = new Checkpointer(lxc, settings.criu(), settings.checkpointTimeout());
             String name = args.deployId();
+            String earlier = criu.awaitPendingSave(args.checkpointFile());
+            if (!earlier.equals("none")) {
+                log.info("an earlier save of {} into {} had not been waited for: it ended with {}", name,
+                        args.checkpointFile(), earlier);
+            }
             String sysdir = sysdirOnHost(lxc, name, msg);
             settleStaleMigration(lxc, name, sysdir);
             ContainerState state = lxc.state(name);
+            if (state == ContainerState.FROZEN) {
+                log.warn("{} is FROZEN on {} (a CRIU that did not finish): thawing it before the save", name, args.host());
+                criu.recoverFromFailedDump(name);
+                state = lxc.state(name);
+            }
             if (state == ContainerState.RUNNING) {
                 log.info("checkpointing {} on {} into {}", name, args.host(), args.checkpointFile());
-                var took = criu.dumpAndStop(name, args.checkpointFile());
-                log.info("checkpoint of {} done in {} ms; container stopped", name, took.toMillis());
+                try {
+                    var took = criu.dumpAndStop(name, args.checkpointFile());
+                    log.info("checkpoint of {} done in {} ms; container stopped", name, took.toMillis());
+                } catch (RuntimeException e) {
+                    keepRunningAfterFailedDump(criu, lxc, name);
+                    throw e;
+                }
             } else if ((state == ContainerState.STOPPED || state == ContainerState.UNDEFINED)
                     && criu.isComplete(args.checkpointFile())) {
                 log.info("{} is already saved in {}", name, args.checkpointFile());
             } else {
                 throw new ActionFailedException(name + " on " + args.host() + " is " + state
-                        + " and there is no complete checkpoint in " + args.checkpointFile());
+                        + " and there is no complete checkpoint in " + args.checkpointFile()
+                        + criu.incompleteReason(args.checkpointFile()).map(r -> " (" + r + ")").orElse(""));
             }
             release(lxc, name, sysdir, false);
         }
     }
 
-    /** restore: the container comes back from the checkpoint with its processes, on this host. */
+    /** A dump that failed must leave the container as it was: running, not frozen, its network not locked. */
+    private static void keepRunningAfterFailedDump(Checkpointer criu, LxcHost lxc, String name) {
+        try {
+            criu.recoverFromFailedDump(name);
+            log.info("{} is {} on {} after the failed dump", name, lxc.state(name), lxc.host());
+        } catch (RuntimeException e) {
+            log.warn("could not check {} on {} after the failed dump: {}", name, lxc.host(), e.getMessage());
+        }
+    }
+
+    /**
+     * restore: the container comes back from the checkpoint with its processes, on this host. Only a complete
+     * checkpoint is restored (every file the dump wrote, at its size); anything else refuses before anything
+     * changes. A restore that was cut off is retried from the same checkpoint (removed only once the container
+     * runs).
+     */
     public void restore(VmmArgs.Restore args, DriverMessage msg) {
         VmXml vm = msg.vm();
         requireSameVm(args.vmid(), vm);
@@ -177,18 +212,34 @@ public final class ContainerLifecycle {
         try (HostShell sh = hosts.open(args.host())) {
             LxcHost lxc = new LxcHost(sh, settings.lxcPath());
             Checkpointer criu = new Checkpointer(lxc, settings.criu(), settings.checkpointTimeout());
+            String earlier = criu.awaitPendingSave(args.checkpointFile());
+            if (!earlier.equals("none")) {
+                log.info("a save into {} was still running on {}: it ended with {}", args.checkpointFile(), args.host(),
+                        earlier);
+            }
             ContainerState state = lxc.state(name);
             if (state == ContainerState.RUNNING && sysdir.equals(lxc.recordedSysdir(name))) {
                 log.info("{} is already running on {}: nothing to restore", name, args.host());
+                removeStaleCheckpoint(sh, args.checkpointFile());
                 return;
             }
             if (state == ContainerState.RUNNING) {
                 throw new ActionFailedException("a container named " + name + " is already running on " + args.host());
             }
-            if (!criu.isComplete(args.checkpointFile())) {
-                throw new ActionFailedException("no complete checkpoint in " + args.checkpointFile() + " on " + args.host());
+            var incomplete = criu.incompleteReason(args.checkpointFile());
+            if (incomplete.isPresent()) {
+                throw new ActionFailedException("not restoring " + name + " on " + args.host() + ": "
+                        + args.checkpointFile() + " is not a complete checkpoint (" + incomplete.get()
+                        + "); nothing was changed");
+            }
+            int stray = lxc.killStrayProcesses(name);
+            if (stray > 0) {
+                log.warn("{} process(es) of {} were running on {} outside LXC (a restore that did not finish): killed",
+                        stray, name, args.host());
             }
             if (state != ContainerState.UNDEFINED) {
+                log.info("{} is {} on {} (a restore or save that did not finish): starting from a clean slate", name,
+                        state, args.host());
                 release(lxc, name, sysdir, true);
             }
             prepare(lxc, vm, name, sysdir);
@@ -198,10 +249,9 @@ public final class ContainerLifecycle {
                 lxc.announce(name);
                 lxc.confirmRunning(name);
                 log.info("{} restored and running on {} ({} ms)", name, args.host(), took.toMillis());
-                // The images are as large as the container's memory and stale from now on: do not let
-                // them travel with the VM folder on the next move.
-                sh.run("rm -rf " + io.onehaul.host.Shell.quote(args.checkpointFile()), java.time.Duration.ofSeconds(60));
+                removeStaleCheckpoint(sh, args.checkpointFile());
             } catch (RuntimeException e) {
+                lxc.killStrayProcesses(name); // a failed restore can leave tasks no monitor knows of
                 release(lxc, name, sysdir, true);
                 throw e;
             }
@@ -213,6 +263,14 @@ public final class ContainerLifecycle {
         if (!sysdir.isEmpty()) {
             new StaleHold(hosts, settings.lxcPath()).resolve(lxc, name, sysdir, null);
         }
+    }
+
+    /**
+     * The images are as large as the container's memory and stale once it runs again: they must not travel
+     * with the VM folder on the next move, nor be restored a second time.
+     */
+    private static void removeStaleCheckpoint(HostShell sh, String checkpoint) {
+        sh.run("rm -rf " + io.onehaul.host.Shell.quote(checkpoint), java.time.Duration.ofSeconds(60));
     }
 
     private List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {

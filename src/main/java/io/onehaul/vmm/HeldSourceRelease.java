@@ -1,7 +1,7 @@
 package io.onehaul.vmm;
 
+import io.onehaul.criu.Checkpointer;
 import io.onehaul.criu.HeldDump;
-import io.onehaul.host.Shell;
 import io.onehaul.lxc.ContainerState;
 import io.onehaul.lxc.LxcHost;
 import java.time.Duration;
@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HeldSourceRelease {
     private static final Logger log = LoggerFactory.getLogger(HeldSourceRelease.class);
-    private static final Duration QUICK = Duration.ofSeconds(30);
 
     private HeldSourceRelease() {}
 
@@ -40,35 +39,17 @@ final class HeldSourceRelease {
                 log.warn("the dump on {} did not report its end after the abort ({}): resuming what it left", src.host(),
                         e.getMessage());
             }
-            clearCriuNetworkLock(src, container);
         }
         if (held != null) {
             held.remove();
         }
-        if (src.state(container) == ContainerState.FROZEN) {
-            // a CRIU that died while holding can leave the freezer frozen
-            src.shell().run("lxc-unfreeze -P " + Shell.quote(src.lxcPath()) + " -n " + Shell.quote(container), QUICK);
-        }
+        // a CRIU that died while holding leaves its network lock (iptables chain CRIU, all traffic dropped) in
+        // the container's namespace, and can leave the freezer frozen (shared notes)
+        new Checkpointer(src, null, decisionTimeout).recoverFromFailedDump(container);
         boolean running = src.state(container) == ContainerState.RUNNING;
         if (!running) {
             log.error("{} is not running on {} after the rollback", container, src.host());
         }
         return running;
-    }
-
-    /**
-     * If CRIU died while holding, its network lock (iptables chain CRIU) stays in the container's
-     * network namespace and blocks all traffic (shared notes): remove it.
-     */
-    static void clearCriuNetworkLock(LxcHost src, String container) {
-        String pid = src.shell().run("lxc-info -P " + Shell.quote(src.lxcPath()) + " -n " + Shell.quote(container)
-                + " -p -H", QUICK).stdout().strip();
-        if (!pid.matches("\\d+")) {
-            return;
-        }
-        String ns = "nsenter -t " + pid + " -n ";
-        src.shell().run("for t in iptables ip6tables; do " + ns + "$t -L CRIU >/dev/null 2>&1 || continue; "
-                + ns + "$t -D INPUT -j CRIU; " + ns + "$t -D OUTPUT -j CRIU; " + ns + "$t -F CRIU; " + ns
-                + "$t -X CRIU; done 2>/dev/null; true", QUICK);
     }
 }

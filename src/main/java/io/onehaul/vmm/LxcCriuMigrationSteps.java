@@ -71,6 +71,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
     private int lazyPort;
     private SshTunnel lazyTunnel;
     private String lazyRestoreConfig;
+    private SourceLeftovers leftovers = SourceLeftovers.NONE;
 
     /**
      * @param transfer copies between the hosts along {@code routes}
@@ -335,8 +336,22 @@ public final class LxcCriuMigrationSteps implements MigrationSteps {
         }
     }
 
+    /** Where the source's leftovers go when it cannot be released after the destination runs. */
+    public LxcCriuMigrationSteps withLeftovers(SourceLeftovers l) {
+        this.leftovers = l;
+        return this;
+    }
+
     @Override
     public void commitSource(MigrationRequest r) {
+        try {
+            releaseSource(r);
+        } catch (RuntimeException e) {
+            throw leftovers.notReleased(r, e);
+        }
+    }
+
+    private void releaseSource(MigrationRequest r) {
         int rc = held.commit(settings.checkpointTimeout());
         ContainerState s = src.state(r.container());
         if (rc != 0 || (s != ContainerState.STOPPED && s != ContainerState.UNDEFINED)) {

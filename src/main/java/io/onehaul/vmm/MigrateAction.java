@@ -44,6 +44,7 @@ public final class MigrateAction {
     private final Path logDir;
     private SettingsLayers layers = SettingsLayers.NONE;
     private MigrationProgress progress = MigrationProgress.NONE;
+    private SourceLeftovers leftovers = SourceLeftovers.NONE;
 
     /**
      * @param transfers   the copier between hosts, along a migration's routes
@@ -68,6 +69,12 @@ public final class MigrateAction {
     /** Who is told the phases, the pre-sync's bytes and the outcome while the migration runs (oned, in the driver). */
     public MigrateAction withProgress(MigrationProgress p) {
         this.progress = p;
+        return this;
+    }
+
+    /** Where a source that cannot be released after the destination runs has its leftovers recorded. */
+    public MigrateAction withLeftovers(SourceLeftovers l) {
+        this.leftovers = l;
         return this;
     }
 
@@ -114,7 +121,8 @@ public final class MigrateAction {
         try (HostShell src = hosts.open(r.sourceHost()); HostShell dst = hosts.open(r.destinationHost());
              Routes routes = new Routes(transferSsh)) {
             settleEarlierAttempt(r, src, dst);
-            var steps = new LxcCriuMigrationSteps(settings, src, dst, transfers.apply(routes), routes, path, progress);
+            var steps = new LxcCriuMigrationSteps(settings, src, dst, transfers.apply(routes), routes, path, progress)
+                    .withLeftovers(leftovers);
             MigrationReport report = new LiveMigration(steps, Clock.systemUTC(),
                     features -> StrategyChoice.choose(chosen, features), chosen.coldFallback()).withProgress(progress).run(r);
             record(report);

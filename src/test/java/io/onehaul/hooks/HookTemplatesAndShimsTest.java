@@ -86,7 +86,8 @@ class HookTemplatesAndShimsTest {
         assertEquals(Map.of("one.vm.migrate", "onehaul/migrate-audit",
                 "VM/ACTIVE/RUNNING", "onehaul/placement-check",
                 "one.vm.allocate", "onehaul/sched-requirements",
-                "one.vm.update", "onehaul/sched-requirements"), calls);
+                "one.vm.update", "onehaul/sched-requirements",
+                "HOST/MONITORED/null", "onehaul/host-leftovers"), calls);
     }
 
     @ParameterizedTest
@@ -108,6 +109,13 @@ class HookTemplatesAndShimsTest {
         } else {
             assertEquals("state", m.get("TYPE"));
             assertEquals("$TEMPLATE", m.get("ARGUMENTS"));
+            if (m.get("RESOURCE").equals("HOST")) {
+                // host states have no LCM state and no ON (oned's HookStateHost reads STATE only)
+                assertEquals(Set.of("NAME", "TYPE", "RESOURCE", "STATE", "COMMAND", "ARGUMENTS", "ARGUMENTS_STDIN", "TIMEOUT"),
+                        m.keySet());
+                assertEquals("MONITORED", m.get("STATE"));
+                return;
+            }
             Map<String, String> rec = recorded("d-state-vm-running.tmpl");
             for (String k : List.of("RESOURCE", "ON", "STATE", "LCM_STATE")) {
                 assertEquals(rec.get(k), m.get(k), k + " as in the recorded template that fired on RUNNING");
@@ -124,7 +132,7 @@ class HookTemplatesAndShimsTest {
 
     @Test
     void theShimsAreExactlyTheHookCommands() throws IOException {
-        assertEquals(new TreeSet<>(List.of("migrate-audit", "placement-check", "sched-requirements")),
+        assertEquals(new TreeSet<>(List.of("host-leftovers", "migrate-audit", "placement-check", "sched-requirements")),
                 shims().collect(Collectors.toCollection(TreeSet::new)));
     }
 
@@ -171,7 +179,7 @@ class HookTemplatesAndShimsTest {
     void theHookGroupWithoutACommandShowsItsCommandsAsBadInput() {
         HookRun none = HookRun.run(Map.of(), "");
         assertEquals(2, none.exit(), none.toString());
-        for (String n : List.of("migrate-audit", "placement-check", "sched-requirements")) {
+        for (String n : List.of("migrate-audit", "placement-check", "sched-requirements", "host-leftovers")) {
             assertTrue(none.err().contains(n), none.err());
         }
         HookRun twoWords = HookRun.run(Map.of(), "", "migrate-audit", "YWJj", "YWJj");

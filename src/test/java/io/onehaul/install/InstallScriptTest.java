@@ -457,7 +457,7 @@ class InstallScriptTest {
                 assertArrayEquals(Files.readAllBytes(repo.resolve("hooks").resolve(name)), Files.readAllBytes(f), name);
             }
         }
-        assertEquals(List.of("migrate-audit", "placement-check", "sched-requirements"), shims);
+        assertEquals(List.of("host-leftovers", "migrate-audit", "placement-check", "sched-requirements"), shims);
 
         // onehem runs the shim directly, the payload on stdin: shim -> launcher -> java -jar <jar> hook ...
         Path fakeJava = writeScript("fake-java", ARGS_ECHO);
@@ -471,7 +471,7 @@ class InstallScriptTest {
         Result removed = install("--uninstall");
         removed.assertExit(0);
         assertFalse(Files.exists(hooks));
-        assertTrue(removed.out.contains("onehook delete onehaul-migrate-audit onehaul-placement-check"), removed.out);
+        assertTrue(removed.out.contains("onehook delete onehaul-host-leftovers onehaul-migrate-audit onehaul-placement-check"), removed.out);
     }
 
     @Test

@@ -30,6 +30,8 @@ public final class DriverHarness {
             this.config = work.resolve("onehaul.conf");
             StringBuilder sb = new StringBuilder();
             sb.append("log.dir = ").append(work.resolve("log")).append('\n');
+            // the driver's front-end state (the journal of leftovers on unreachable hosts) stays in the test's folder
+            sb.append("state.dir = ").append(work.resolve("state")).append('\n');
             configValues.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
             Files.writeString(config, sb.toString());
         } catch (IOException e) {
@@ -64,6 +66,11 @@ public final class DriverHarness {
     public DriverHarness withEnv(String key, String value) {
         extraEnv.put(key, value);
         return this;
+    }
+
+    /** The journal of leftovers on hosts that could not be reached ({@code <state.dir>/leftovers}). */
+    public Path leftoverJournal() {
+        return work.resolve("state/leftovers");
     }
 
     public Path logDir() {

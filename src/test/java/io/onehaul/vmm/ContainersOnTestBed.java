@@ -66,6 +66,22 @@ abstract class ContainersOnTestBed {
         return running;
     }
 
+    /**
+     * Starts bench/src/memhog.c in a running ext4-image container and waits until it holds {@code mib} MiB: a
+     * dump and a restore then take about a second (fault specs need that window). The VM's MEMORY must have
+     * room for it (twice, while a migration holds the source on this test bed).
+     */
+    void startMemhog(TestVm running, int mib) throws Exception {
+        Path memhog = buildWorkload("memhog.c");
+        String name = running.deployId();
+        tb.execOk(running.host(), "cp " + memhog + " " + running.sysdir() + "/mapper/disk.0/memhog");
+        tb.execOk(running.host(), "lxc-attach -n " + name + " -- /bin/sh -c 'setsid /memhog " + mib
+                + " </dev/null >/dev/null 2>&1 &'");
+        tb.execOk(running.host(), "for i in $(seq 1 300); do r=$(lxc-attach -n " + name + " -- /bin/sh -c "
+                + "'grep VmRSS /proc/$(pidof memhog)/status' 2>/dev/null | tr -dc 0-9); "
+                + "[ -n \"$r\" ] && [ \"$r\" -ge " + (mib * 1024L) + " ] && exit 0; sleep 0.2; done; echo \"rss=$r\"; exit 1");
+    }
+
     /** A static test workload from bench/src (CRIU-friendly: no shared libraries to differ between hosts). */
     static Path buildWorkload(String source, String... extraFlags) throws Exception {
         Path bin = Files.createTempDirectory("onehaul-workload").resolve(source.replace(".c", ""));
