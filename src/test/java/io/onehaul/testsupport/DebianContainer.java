@@ -49,13 +49,12 @@ public final class DebianContainer {
 
     private DebianContainer() {}
 
-    /** The driver's CRIU environment on the test bed: the test bed's own includes the compat preload (testbed.sh). */
-    public static String criuEnv(TestBed tb) {
+    /** Its services have inet sockets: CRIU 4.1.1 needs the compat preload, which the test bed's CRIU environment has. */
+    private static void requireCriuCompat(TestBed tb) {
         String env = tb.value("TB_CRIU_ENV");
         if (!env.contains("LD_PRELOAD=" + CRIU_COMPAT)) {
             throw new IllegalStateException("the test bed's CRIU environment lacks the compat preload: " + env);
         }
-        return env;
     }
 
     /** A VM of this flavour with 512 MiB (PostgreSQL's shared buffers alone are 128 MiB). */
@@ -70,6 +69,7 @@ public final class DebianContainer {
 
     /** Puts the root disk into the VM folder on its host, as a TM clone would. */
     public static void placeRootDisk(TestBed tb, TestVm vm, Flavour flavour) {
+        requireCriuCompat(tb);
         Path image = image(tb, flavour);
         tb.execOk(vm.host(), "mkdir -p " + vm.sysdir() + " && rm -rf " + vm.sysdir() + "/disk.0 && cp --sparse=always "
                 + image + " " + vm.sysdir() + "/disk.0");

@@ -7,15 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.onehaul.testsupport.CounterContainer.Tick;
 import io.onehaul.testsupport.DebianContainer;
 import io.onehaul.testsupport.DebianContainer.Flavour;
-import io.onehaul.testsupport.DriverHarness;
 import io.onehaul.testsupport.OnedColdMigration;
 import io.onehaul.testsupport.OnedMessages.TestVm;
-import io.onehaul.testsupport.OnedMigrationHarness;
 import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
 import io.onehaul.testsupport.ServiceClients;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -30,45 +27,33 @@ import org.junit.jupiter.api.Test;
 class ConnectionsSurviveOnTestBedTest extends ContainersOnTestBed {
     private static final AtomicInteger NEXT_VMID = new AtomicInteger(630); // 630-639 are this spec's
 
-    @BeforeEach
-    void driverWithCriuCompat() {
-        oned = DriverHarness.forTestBed(tb, work, Map.of("criu.env", DebianContainer.criuEnv(tb)));
-        migrate = new OnedMigrationHarness(oned);
-    }
 
     @Test
     void an_ssh_session_and_an_http_keep_alive_connection_survive_a_live_migration() throws Exception {
-        TestVm vm = servicesOnH1();
-        Tick before = advancing(tb, "h1", vm);
-        int acked = DebianContainer.acked(tb, "h1", vm).size();
-        ServiceClients.Seen seen;
-        try (ServiceClients users = ServiceClients.connect(tb, vm.ip(), DebianContainer.hostKey(tb, Flavour.SERVICES))) {
-            users.awaitAnswers();
+        usersStayConnectedThrough("live migration", vm -> {
             Outcome out = migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
             assertTrue(out.success(), out.allStderr());
-            Thread.sleep(2000);
-            seen = users.stop();
-        }
-        System.out.println("live migration, what the users saw: " + seen.summary());
-        TestVm moved = vm.onHost("h2", 100, 3);
-        assertSurvived(seen);
-        assertEquals(before.bootId(), advancing(tb, "h2", moved).bootId(), "the same processes went on");
-        DebianContainer.assertDatabaseIntact(tb, "h2", moved, acked);
+        });
     }
 
     @Test
     void they_survive_a_save_and_restore_on_another_host_too() throws Exception {
+        usersStayConnectedThrough("save/restore", vm -> new OnedColdMigration(oned, work).saveMoveRestore(vm, "h2"));
+    }
+
+    /** A services container on h1, its users connected, {@code move} to h2, and what they saw. */
+    private void usersStayConnectedThrough(String what, Consumer<TestVm> move) throws Exception {
         TestVm vm = servicesOnH1();
         Tick before = advancing(tb, "h1", vm);
         int acked = DebianContainer.acked(tb, "h1", vm).size();
         ServiceClients.Seen seen;
         try (ServiceClients users = ServiceClients.connect(tb, vm.ip(), DebianContainer.hostKey(tb, Flavour.SERVICES))) {
             users.awaitAnswers();
-            new OnedColdMigration(oned, work).saveMoveRestore(vm, "h2");
+            move.accept(vm);
             Thread.sleep(2000);
             seen = users.stop();
         }
-        System.out.println("save/restore, what the users saw: " + seen.summary());
+        System.out.println(what + ", what the users saw: " + seen.summary());
         TestVm moved = vm.onHost("h2", 100, 3);
         assertSurvived(seen);
         assertEquals(before.bootId(), advancing(tb, "h2", moved).bootId(), "the same processes went on");

@@ -14,16 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.onehaul.testsupport.CounterContainer.Tick;
 import io.onehaul.testsupport.DebianContainer;
 import io.onehaul.testsupport.DebianContainer.Flavour;
-import io.onehaul.testsupport.DriverHarness;
 import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
-import io.onehaul.testsupport.OnedMigrationHarness;
 import io.onehaul.testsupport.OnedMigrationHarness.Outcome;
 import io.onehaul.testsupport.Proc;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -37,11 +33,6 @@ import org.junit.jupiter.api.Test;
 class DebianContainerOnTestBedTest extends ContainersOnTestBed {
     private static final AtomicInteger NEXT_VMID = new AtomicInteger(600); // 600-619 are this spec's
 
-    @BeforeEach
-    void driverWithCriuCompat() {
-        oned = DriverHarness.forTestBed(tb, work, Map.of("criu.env", DebianContainer.criuEnv(tb)));
-        migrate = new OnedMigrationHarness(oned);
-    }
 
     @Test
     void the_services_flavour_moves_to_h2_with_its_services_and_every_acknowledged_row() throws Exception {
