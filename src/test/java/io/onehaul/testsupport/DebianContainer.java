@@ -39,6 +39,16 @@ public final class DebianContainer {
             this.arg = arg;
         }
 
+        /** The flavour a VM of {@link #vm} was made with (its init command). */
+        public static Flavour of(TestVm vm) {
+            for (Flavour f : values()) {
+                if (f.initCmd().equals(vm.initCmd())) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException(vm.deployId() + " is not a Debian container VM (init " + vm.initCmd() + ")");
+        }
+
         /** LXC_INIT_CMD: both images have /sbin/onehaul-services (in the systemd one it is /sbin/init's wrapper). */
         public String initCmd() {
             return this == SERVICES ? "/sbin/onehaul-services" : "/sbin/init";
@@ -115,11 +125,25 @@ public final class DebianContainer {
         }
     }
 
-    /** Runs {@code command} in the container over SSH from the front-end, as root with the front-end's key. */
-    public static Proc.Result ssh(TestBed tb, String ip, String command) {
-        return Proc.run(List.of("ssh", "-i", tb.frontendKey().toString(), "-o", "BatchMode=yes", "-o",
-                "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o",
-                "LogLevel=ERROR", "root@" + ip, command), null, null, null, 30);
+    /**
+     * Runs {@code command} in the container over SSH from the front-end, as root with the front-end's key; the
+     * container's host key is checked against the one its image was built with.
+     */
+    public static Proc.Result ssh(TestBed tb, TestVm vm, String command) {
+        try {
+            Path knownHosts = Files.createTempFile("onehaul-deb12", ".known_hosts");
+            Files.writeString(knownHosts, vm.ip() + " " + hostKey(tb, Flavour.of(vm)) + "\n");
+            try {
+                return Proc.run(List.of("ssh", "-i", tb.frontendKey().toString(), "-o", "BatchMode=yes", "-o",
+                        "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + knownHosts, "-o",
+                        "GlobalKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
+                        "root@" + vm.ip(), command), null, null, null, 30);
+            } finally {
+                Files.deleteIfExists(knownHosts);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The writer's acknowledged sequence numbers, read through the host's mount of the image. */

@@ -115,7 +115,7 @@ class DebianContainerOnTestBedTest extends ContainersOnTestBed {
         servicesAnswer(moved);
         assertDatabaseIntact(tb, "h2", moved, ackedBefore);
         if (flavour == Flavour.SYSTEMD) {
-            assertEquals("running", ssh(tb, moved.ip(), "systemctl is-system-running").stdout().strip());
+            assertEquals("running", ssh(tb, moved, "systemctl is-system-running").stdout().strip());
         }
     }
 
@@ -140,7 +140,7 @@ class DebianContainerOnTestBedTest extends ContainersOnTestBed {
     private void servicesAnswer(TestVm vm) throws Exception {
         String page = page(vm.ip());
         assertTrue(page.startsWith("200 ") && page.contains(DebianContainer.PAGE_TEXT), page);
-        Proc.Result login = ssh(tb, vm.ip(), "cat /etc/onehaul-image-flavour");
+        Proc.Result login = ssh(tb, vm, "cat /etc/onehaul-image-flavour");
         assertEquals(0, login.exit(), login.stderr());
         int n = acked(tb, vm.host(), vm).size();
         Thread.sleep(1000);
