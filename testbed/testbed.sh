@@ -921,6 +921,7 @@ case "$cmd" in
   host)
     need_root
     [ $# -eq 2 ] && [ -f "$STATE/env" ] || usage
+    [[ " $(sed -n 's/^TB_HOSTS=//p' "$STATE/env") " == *" $1 "* ]] || die "no such host: $1"
     case "$2" in
       down) do_host_down "$1" ;;
       up) do_host_up "$1" ;;

@@ -1,0 +1,80 @@
+package io.onehaul.scripts;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.onehaul.testsupport.Proc;
+import io.onehaul.testsupport.Repo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The scripts this issue added refuse malformed arguments with a message that says what is wrong, before they
+ * build, bring up or take down anything.
+ */
+class ScriptsBadInputTest {
+    @TempDir Path dir;
+
+    private static Proc.Result run(String script, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve(script).toString()));
+        cmd.addAll(List.of(args));
+        return Proc.run(cmd, Repo.root(), Map.of(), new byte[0], 60);
+    }
+
+    private static void refused(Proc.Result r, String... anyOf) {
+        assertNotEquals(0, r.exit(), r.stdout() + r.stderr());
+        boolean named = false;
+        for (String s : anyOf) {
+            named |= r.stderr().contains(s);
+        }
+        assertTrue(named, "expected one of " + List.of(anyOf) + " in: " + r.stderr());
+    }
+
+    @Test
+    void the_image_builder_refuses_an_unknown_flavour_a_wrong_file_name_and_an_unreadable_key_and_builds_nothing() {
+        Path out = dir.resolve("x.ext4");
+        refused(run("testbed/images/debian12.sh", "build", "alpine", out.toString()), "flavour must be systemd or services");
+        refused(run("testbed/images/debian12.sh", "build", "services", dir.resolve("x.img").toString()), "must end in .ext4");
+        refused(run("testbed/images/debian12.sh", "build", "services", out.toString(), "--authorized-key",
+                dir.resolve("missing.pub").toString()), "cannot read");
+        refused(run("testbed/images/debian12.sh", "make", "services", out.toString()), "usage:");
+        refused(run("testbed/images/debian12.sh"), "usage:");
+        assertFalse(Files.exists(out), "nothing was built");
+    }
+
+    @Test
+    void the_services_bench_refuses_an_unknown_mode_flavour_or_run_count_before_touching_the_test_bed() {
+        refused(run("bench/services.sh", "--modes", "teleport"), "unknown mode 'teleport'");
+        refused(run("bench/services.sh", "--flavour", "alpine"), "--flavour must be services or systemd");
+        refused(run("bench/services.sh", "0"), "RUNS must be 1..99");
+        refused(run("bench/services.sh", "--bogus"), "unknown option --bogus");
+    }
+
+    @Test
+    void the_test_bed_refuses_a_host_command_without_a_host_or_with_an_unknown_one() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "testbed.sh host needs root (it checks that first)");
+        // a bed's published env in a scratch state dir: the arguments are checked against it, nothing else is touched
+        Files.writeString(dir.resolve("env"), "TB_HOSTS=h1 h2\n");
+        Map<String, String> env = Map.of("ONEHAUL_TESTBED_DIR", dir.toString());
+        Path script = Repo.root().resolve("testbed/testbed.sh");
+        Proc.Result unknown = Proc.run(List.of("bash", script.toString(), "host", "h99", "down"), Repo.root(), env, new byte[0], 60);
+        refused(unknown, "no such host: h99");
+        Proc.Result partOfAName = Proc.run(List.of("bash", script.toString(), "host", "h", "down"), Repo.root(), env, new byte[0], 60);
+        refused(partOfAName, "no such host: h");
+        Proc.Result noAction = Proc.run(List.of("bash", script.toString(), "host", "h1"), Repo.root(), env, new byte[0], 60);
+        refused(noAction, "testbed.sh host HOST down|up");
+        Proc.Result badAction = Proc.run(List.of("bash", script.toString(), "host", "h1", "sideways"), Repo.root(), env,
+                new byte[0], 60);
+        refused(badAction, "testbed.sh host HOST down|up");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.map(p -> p.getFileName().toString()).toList().equals(List.of("env")), "nothing was made");
+        }
+    }
+}
