@@ -92,6 +92,20 @@ class SourceHostDiesOnTestBedTest extends ContainersOnTestBed {
     }
 
     /** h1 is back with what a dead machine keeps: the definition and the folder (and here its mounts). */
+    /** h1 dies between the destination's restore and the commit, and comes back: the VM moved, h1 keeps leftovers. */
+    private Tick movedWhileH1Died(TestVm vm) throws Exception {
+        Tick before = advancing(tb, "h1", vm);
+        Outcome out;
+        try {
+            out = migrateWhileH1Dies(vm);
+        } finally {
+            h1Up();
+        }
+        assertMovedDespiteTheDeadSource(out, vm, before);
+        assertLeftoversOnH1(vm);
+        return before;
+    }
+
     private void assertLeftoversOnH1(TestVm vm) {
         assertEquals("STOPPED", lxcState(tb, "h1", vm.deployId()), "defined, nothing runs after the death");
         assertEquals(0, tb.exec("h1", "test -d " + vm.sysdir()).exit(), "the old folder is still on h1");
@@ -107,15 +121,7 @@ class SourceHostDiesOnTestBedTest extends ContainersOnTestBed {
     @Test
     void the_source_dies_before_commit_the_vm_runs_on_on_h2_and_the_host_hook_cleans_h1_when_it_is_back() throws Exception {
         TestVm vm = runningWithMemory();
-        Tick before = advancing(tb, "h1", vm);
-        Outcome out;
-        try {
-            out = migrateWhileH1Dies(vm);
-        } finally {
-            h1Up();
-        }
-        assertMovedDespiteTheDeadSource(out, vm, before);
-        assertLeftoversOnH1(vm);
+        Tick before = movedWhileH1Died(vm);
 
         // oned monitors h1 again: the HOST state hook (ARGUMENTS_STDIN = yes, the <HOST> in base64)
         Proc.Result hook = Proc.run(List.of(oned.launcher().toString(), "hook", "host-leftovers"), work,
@@ -131,15 +137,7 @@ class SourceHostDiesOnTestBedTest extends ContainersOnTestBed {
     @Test
     void the_next_action_on_the_host_that_came_back_cleans_it_first_and_a_migration_back_runs_there() throws Exception {
         TestVm vm = runningWithMemory();
-        Tick before = advancing(tb, "h1", vm);
-        Outcome out;
-        try {
-            out = migrateWhileH1Dies(vm);
-        } finally {
-            h1Up();
-        }
-        assertMovedDespiteTheDeadSource(out, vm, before);
-        assertLeftoversOnH1(vm);
+        Tick before = movedWhileH1Died(vm);
 
         // the VM goes back to h1: premigrate is the first action to open h1, and cleans it before anything else
         TestVm onH2 = vm.onHost("h2", 100, 3);
