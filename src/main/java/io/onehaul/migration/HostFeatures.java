@@ -15,4 +15,15 @@ public record HostFeatures(boolean dirtyTracking, boolean lazyPages, boolean pag
                            long memoryBytes, String missing) {
     /** Stop-and-copy and a page server, nothing measured. */
     public static final HostFeatures BASIC = new HostFeatures(false, false, true, 0, 0, "");
+
+    /** Why both hosts cannot support {@code c}, or null where they can. */
+    public String lacks(Capability c) {
+        return switch (c) {
+            case PAGE_SERVER -> pageServer ? null : "no CRIU page server";
+            case PRE_DUMP -> !dirtyTracking ? "no soft-dirty tracking (mem_dirty_track)"
+                    : pageServer ? null : "no CRIU page server (the rounds send their pages to one)";
+            case LAZY_PAGES -> lazyPages ? null : "no lazy pages (" + (missing.isEmpty() ? "not supported on both hosts" : missing) + ")";
+            case COLD_MOVE -> null;
+        };
+    }
 }

@@ -1,5 +1,8 @@
 package io.onehaul.migration;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * Pre-copy rounds while the container runs, then post-copy for what the last round left dirty: the freeze
  * of post-copy with fewer pages left to pull (so a shorter window in which the source must survive).
@@ -19,8 +22,13 @@ public final class Hybrid implements MigrationStrategy {
     }
 
     @Override
+    public Set<Capability> needs() {
+        return EnumSet.of(Capability.PRE_DUMP, Capability.LAZY_PAGES);
+    }
+
+    @Override
     public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
-        PreCopyLoop.runAfterPageServer(r, steps, phases, rule);
+        PreCopyLoop.run(r, steps, phases, rule);
         PostCopy.prepare(r, steps, phases);
     }
 

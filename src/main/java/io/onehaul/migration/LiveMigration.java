@@ -4,7 +4,7 @@ import io.onehaul.progress.MigrationProgress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Function;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,23 +21,22 @@ public final class LiveMigration {
 
     private final MigrationSteps steps;
     private final Clock clock;
-    private final Function<HostFeatures, StrategyChoice.Choice> chooser;
+    private final StrategyChoice.Chooser chooser;
     private final boolean coldFallback;
     private MigrationProgress progress = MigrationProgress.NONE;
 
     /** Stop-and-copy, the strategy every host can run. */
     public LiveMigration(MigrationSteps steps, Clock clock) {
-        this(steps, clock, f -> new StrategyChoice.Choice(new StopAndCopy(), "the only strategy asked for"));
+        this(steps, clock, (hosts, driver) -> new StrategyChoice.Choice(new StopAndCopy(), "the only strategy asked for"));
     }
 
-    /** @param chooser picks the strategy from what pre-flight found both hosts can do */
-    public LiveMigration(MigrationSteps steps, Clock clock, Function<HostFeatures, StrategyChoice.Choice> chooser) {
+    /** @param chooser picks the strategy from what pre-flight found both hosts can do and what the steps can */
+    public LiveMigration(MigrationSteps steps, Clock clock, StrategyChoice.Chooser chooser) {
         this(steps, clock, chooser, false);
     }
 
     /** @param coldFallback when CRIU cannot dump the container: stop, move and boot it instead (opt-in) */
-    public LiveMigration(MigrationSteps steps, Clock clock, Function<HostFeatures, StrategyChoice.Choice> chooser,
-                         boolean coldFallback) {
+    public LiveMigration(MigrationSteps steps, Clock clock, StrategyChoice.Chooser chooser, boolean coldFallback) {
         this.steps = steps;
         this.clock = clock;
         this.chooser = chooser;
@@ -61,19 +60,20 @@ public final class LiveMigration {
                 return null;
             });
             report.transferPath = steps.transferPath();
-            StrategyChoice.Choice choice = chooser.apply(steps.features());
+            Set<Capability> driver = Capability.of(steps);
+            StrategyChoice.Choice choice = chooser.choose(steps.features(), driver);
             strategy = choice.strategy();
+            refuseWhatTheDriverCannotRun(strategy, driver);
             report.strategy = strategy.name();
             report.strategyReason = choice.reason();
             log.info("strategy {}: {}", strategy.name(), choice.reason());
         } catch (DumpRefusedException e) {
             // pre-flight found what CRIU would refuse; nothing was frozen, so a cold move may replace it
             report.transferPath = steps.transferPath();
-            if (coldFallback) {
+            if (coldMoveAllowed()) {
                 return coldMove(report, r, start, e);
             }
-            return fail(report, start, "refused", e.getMessage() + " (a cold move instead is not allowed: "
-                    + COLD_FALLBACK_SETTING + ")", true, e);
+            return fail(report, start, "refused", e.getMessage() + noColdMove(), true, e);
         } catch (RuntimeException e) {
             return fail(report, start, "refused", e.getMessage(), true, e);
         }
@@ -87,12 +87,12 @@ public final class LiveMigration {
             freeze = strategy.freeze(r, steps, phases);
             strategy.beforeRelease(r, steps, phases);
         } catch (DumpRefusedException e) {
-            if (coldFallback) {
+            if (coldMoveAllowed()) {
                 return coldMove(report, r, start, e);
             }
             boolean runsOnSource = rollback(report, r);
-            return fail(report, start, runsOnSource ? "rolled-back" : "failed", e.getMessage()
-                    + " (a cold move instead is not allowed: " + COLD_FALLBACK_SETTING + ")", runsOnSource, e);
+            return fail(report, start, runsOnSource ? "rolled-back" : "failed", e.getMessage() + noColdMove(),
+                    runsOnSource, e);
         } catch (RuntimeException e) {
             boolean runsOnSource = rollback(report, r);
             String reason = e.getMessage();
@@ -125,6 +125,28 @@ public final class LiveMigration {
     static final String COLD_FALLBACK_SETTING = "migration.cold_fallback in onehaul.conf, or ONEHAUL_COLD_FALLBACK";
 
     /**
+     * A chooser that picked what the driver's steps cannot run is refused before anything moves: the
+     * steps would otherwise fail half-way, after the pre-sync.
+     */
+    private static void refuseWhatTheDriverCannotRun(MigrationStrategy strategy, Set<Capability> driver) {
+        for (Capability c : strategy.needs()) {
+            if (!driver.contains(c)) {
+                throw new MigrationRefusedException("strategy " + strategy.name() + " cannot run: this driver cannot "
+                        + c.does());
+            }
+        }
+    }
+
+    private boolean coldMoveAllowed() {
+        return coldFallback && steps instanceof MigrationSteps.WithColdMove;
+    }
+
+    private String noColdMove() {
+        return coldFallback ? " (a cold move instead is not possible: this driver cannot " + Capability.COLD_MOVE.does() + ")"
+                : " (a cold move instead is not allowed: " + COLD_FALLBACK_SETTING + ")";
+    }
+
+    /**
      * CRIU could not dump the container and the operator allows a cold move: the source was never frozen;
      * stop it cleanly, move it, boot it on the destination, and say so loudly — its processes restarted.
      */
@@ -138,7 +160,7 @@ public final class LiveMigration {
         MigrationStrategy.Freeze downtime;
         try {
             steps.resumeSource(r); // the failed dump left no hold behind; make sure of it
-            downtime = phases.run(Phase.COLD_MOVE, () -> steps.coldMove(r));
+            downtime = phases.run(Phase.COLD_MOVE, () -> Capability.as(steps, MigrationSteps.WithColdMove.class).coldMove(r));
         } catch (RuntimeException e) {
             boolean runsOnSource = rollback(report, r);
             return fail(report, start, runsOnSource ? "rolled-back" : "failed", "cold move after a refused dump failed: "

@@ -1,6 +1,7 @@
 package io.onehaul.migration;
 
 import java.time.Instant;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -13,6 +14,9 @@ public interface MigrationStrategy {
 
     /** The name in reports, VM log lines and settings: stop-and-copy, streamed, post-copy, pre-copy, hybrid. */
     String name();
+
+    /** What the driver's steps must be able to do for this strategy (besides stop-and-copy's steps). */
+    Set<Capability> needs();
 
     /** While the container still runs, after the disk pre-sync: whatever shortens the freeze. */
     default void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {}

@@ -1,5 +1,7 @@
 package io.onehaul.migration;
 
+import java.util.EnumSet;
+import java.util.Set;
 import java.time.Instant;
 
 /**
@@ -18,6 +20,11 @@ public final class PostCopy implements MigrationStrategy {
     }
 
     @Override
+    public Set<Capability> needs() {
+        return EnumSet.of(Capability.LAZY_PAGES);
+    }
+
+    @Override
     public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
         prepare(r, steps, phases);
     }
@@ -30,7 +37,7 @@ public final class PostCopy implements MigrationStrategy {
     /** The tunnel to the source's page service and the restore options, while the container still runs. */
     static void prepare(MigrationRequest r, MigrationSteps steps, Phases phases) {
         phases.run(Phase.LAZY_SETUP, () -> {
-            steps.prepareLazyPages(r);
+            Capability.as(steps, MigrationSteps.WithLazyPages.class).prepareLazyPages(r);
             return null;
         });
     }
@@ -48,6 +55,6 @@ public final class PostCopy implements MigrationStrategy {
     }
 
     static void awaitLastPage(MigrationRequest r, MigrationSteps steps, Phases phases) {
-        phases.run(Phase.LAZY_PAGES, () -> steps.awaitLazyPages(r));
+        phases.run(Phase.LAZY_PAGES, () -> Capability.as(steps, MigrationSteps.WithLazyPages.class).awaitLazyPages(r));
     }
 }

@@ -1,8 +1,12 @@
 package io.onehaul.migration;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
- * Iterative pre-copy: pre-dump rounds while the container runs ({@link PreCopyLoop}), then a final dump
- * of only what the last round left dirty, streamed to the destination's page server. Needs soft-dirty
+ * Iterative pre-copy: pre-dump rounds while the container runs ({@link PreCopyLoop}), each sending its
+ * pages to the destination, then a final dump of only what the last round left dirty, streamed to the
+ * destination's page server. Needs soft-dirty
  * tracking on both hosts.
  */
 public final class PreCopy implements MigrationStrategy {
@@ -20,8 +24,14 @@ public final class PreCopy implements MigrationStrategy {
     }
 
     @Override
+    public Set<Capability> needs() {
+        return EnumSet.of(Capability.PAGE_SERVER, Capability.PRE_DUMP);
+    }
+
+    @Override
     public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
-        PreCopyLoop.runAfterPageServer(r, steps, phases, rule);
+        PreCopyLoop.run(r, steps, phases, rule);
+        Streamed.startPageServer(r, steps, phases); // for the final dump, whose parent is the last round
     }
 
     @Override

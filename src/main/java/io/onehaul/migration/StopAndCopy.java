@@ -1,6 +1,7 @@
 package io.onehaul.migration;
 
 import java.time.Instant;
+import java.util.Set;
 
 /**
  * Dump to image files on the source while it is held frozen, copy them with the disk delta, restore.
@@ -12,6 +13,11 @@ public final class StopAndCopy implements MigrationStrategy {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public Set<Capability> needs() {
+        return Set.of();
     }
 
     @Override

@@ -3,10 +3,13 @@ package io.onehaul.migration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
- * Which strategy runs, and why, from what both hosts can do, the container's memory, the link measured at
- * pre-flight and the settings. With a list, the first allowed strategy both hosts support. With "auto",
+ * Which strategy runs, and why, from what the driver's steps can do ({@link Capability}), what both hosts
+ * can do, the container's memory, the link measured at pre-flight and the settings. A strategy is
+ * available only where the driver and both hosts have everything it needs. With a list, the first allowed
+ * strategy that is available. With "auto",
  * the safest strategy expected to meet the target freeze: those that keep the source held until the
  * destination has every page (pre-copy, streamed, stop-and-copy) before those whose destination runs
  * while pages are still on the source (hybrid, post-copy); if none is expected to meet it, the one with
@@ -24,15 +27,24 @@ public final class StrategyChoice {
 
     private StrategyChoice() {}
 
-    public static Choice choose(MigrationSettings s, HostFeatures f) {
+    /** Picks for the driver's steps and the hosts pre-flight found; LiveMigration's chooser. */
+    public interface Chooser {
+        Choice choose(HostFeatures hosts, Set<Capability> driver);
+    }
+
+    /**
+     * @param f      what both hosts support, and what pre-flight measured
+     * @param driver what the driver's migration steps can do ({@link Capability#of})
+     */
+    public static Choice choose(MigrationSettings s, HostFeatures f, Set<Capability> driver) {
         long link = f.linkBytesPerSecond() > 0 ? f.linkBytesPerSecond() : ASSUMED_LINK_BYTES_PER_SECOND;
         PreCopyStopRule rule = new PreCopyStopRule(s.targetFreezeSeconds(), link);
         if (!s.auto()) {
             List<String> skipped = new ArrayList<>();
             for (String name : s.strategies()) {
-                String why = unavailable(name, f);
+                String why = unavailable(create(name, rule), f, driver);
                 if (why == null) {
-                    return new Choice(create(name, rule), "first allowed strategy both hosts support"
+                    return new Choice(create(name, rule), "first allowed strategy the driver and both hosts support"
                             + (skipped.isEmpty() ? "" : " (not " + String.join("; ", skipped) + ")"));
                 }
                 skipped.add(name + ": " + why);
@@ -46,15 +58,19 @@ public final class StrategyChoice {
         String best = null;
         double bestFreeze = Double.MAX_VALUE;
         List<String> over = new ArrayList<>();
+        List<String> notHere = new ArrayList<>();
         for (String name : safeFirst) {
-            if (unavailable(name, f) != null) {
+            String why = unavailable(create(name, rule), f, driver);
+            if (why != null) {
+                notHere.add(name + ": " + why);
                 continue;
             }
             double expected = expectedFreeze(name, f.memoryBytes(), link, s.targetFreezeSeconds());
             if (expected <= s.targetFreezeSeconds()) {
                 return new Choice(create(name, rule), String.format(Locale.ROOT,
                         "auto: the safest strategy expected to meet the %.1f s target (%s ~%.1f s for %s)%s",
-                        s.targetFreezeSeconds(), name, expected, memory, over.isEmpty() ? "" : "; " + String.join(", ", over)));
+                        s.targetFreezeSeconds(), name, expected, memory, over.isEmpty() ? "" : "; " + String.join(", ", over))
+                        + unavailableNote(notHere));
             }
             over.add(String.format(Locale.ROOT, "%s ~%.1f s", name, expected));
             if (expected < bestFreeze) {
@@ -65,21 +81,26 @@ public final class StrategyChoice {
         return new Choice(create(best, rule), String.format(Locale.ROOT,
                 "auto: no strategy is expected to meet the %.1f s target for %s (%s); the shortest: %s%s",
                 s.targetFreezeSeconds(), memory, String.join(", ", over), best,
-                f.missing().isEmpty() ? "" : "; missing: " + f.missing()));
+                f.missing().isEmpty() ? "" : "; missing: " + f.missing()) + unavailableNote(notHere));
     }
 
-    /** Why {@code name} cannot run between these hosts, or null. */
-    static String unavailable(String name, HostFeatures f) {
-        return switch (name) {
-            case StopAndCopy.NAME -> null;
-            case Streamed.NAME -> f.pageServer() ? null : "no CRIU page server";
-            case PostCopy.NAME -> f.lazyPages() ? null : "no lazy pages (" + orUnknown(f.missing()) + ")";
-            case PreCopy.NAME -> !f.dirtyTracking() ? "no soft-dirty tracking (mem_dirty_track)"
-                    : f.pageServer() ? null : "no CRIU page server";
-            case Hybrid.NAME -> !f.dirtyTracking() ? "no soft-dirty tracking (mem_dirty_track)"
-                    : f.lazyPages() ? null : "no lazy pages (" + orUnknown(f.missing()) + ")";
-            default -> "unknown strategy";
-        };
+    /** Why {@code strategy} cannot run with this driver between these hosts, or null. */
+    static String unavailable(MigrationStrategy strategy, HostFeatures hosts, Set<Capability> driver) {
+        for (Capability c : strategy.needs()) {
+            if (!driver.contains(c)) {
+                return "this driver cannot " + c.does();
+            }
+            String lacking = hosts.lacks(c);
+            if (lacking != null) {
+                return lacking;
+            }
+        }
+        return null;
+    }
+
+    /** The strategies auto passed over because they cannot run here, so the VM log says why. */
+    private static String unavailableNote(List<String> notHere) {
+        return notHere.isEmpty() ? "" : " [not available: " + String.join("; ", notHere) + "]";
     }
 
     /** The freeze each strategy is expected to cost (named constants above; a guide, not a promise). */
@@ -103,9 +124,5 @@ public final class StrategyChoice {
             case Hybrid.NAME -> new Hybrid(rule);
             default -> throw new IllegalArgumentException("unknown strategy " + name);
         };
-    }
-
-    private static String orUnknown(String s) {
-        return s.isEmpty() ? "not supported on both hosts" : s;
     }
 }

@@ -1,5 +1,8 @@
 package io.onehaul.migration;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * Stop-and-copy without the memory images on the source's disk: a CRIU page server on the destination
  * receives the pages while the dump runs, so the final copy carries only the small images and the disk
@@ -15,6 +18,11 @@ public final class Streamed implements MigrationStrategy {
     }
 
     @Override
+    public Set<Capability> needs() {
+        return EnumSet.of(Capability.PAGE_SERVER);
+    }
+
+    @Override
     public void beforeFreeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
         startPageServer(r, steps, phases);
     }
@@ -22,7 +30,7 @@ public final class Streamed implements MigrationStrategy {
     /** The destination's page server, a phase of its own (streamed, and the pre-dump rounds' target). */
     static void startPageServer(MigrationRequest r, MigrationSteps steps, Phases phases) {
         phases.run(Phase.PAGE_SERVER, () -> {
-            steps.startPageServer(r);
+            Capability.as(steps, MigrationSteps.WithPageServer.class).startPageServer(r);
             return null;
         });
     }

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * container runs, the container is dumped and held frozen on the source ({@link HeldDump}), the last
  * delta and the images are copied, the destination restores, and only then the source is let go.
  */
-public final class LxcCriuMigrationSteps implements MigrationSteps {
+public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSteps.WithPageServer,
+        MigrationSteps.WithLazyPages, MigrationSteps.WithColdMove {
     private static final Logger log = LoggerFactory.getLogger(LxcCriuMigrationSteps.class);
     /** Work folder inside the VM folder: travels with it, never confused with oned's checkpoint. */
     static final String WORK = ".migration";

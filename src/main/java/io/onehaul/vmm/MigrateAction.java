@@ -124,7 +124,7 @@ public final class MigrateAction {
             var steps = new LxcCriuMigrationSteps(settings, src, dst, transfers.apply(routes), routes, path, progress)
                     .withLeftovers(leftovers);
             MigrationReport report = new LiveMigration(steps, Clock.systemUTC(),
-                    features -> StrategyChoice.choose(chosen, features), chosen.coldFallback()).withProgress(progress).run(r);
+                    (hosts, driver) -> StrategyChoice.choose(chosen, hosts, driver), chosen.coldFallback()).withProgress(progress).run(r);
             record(report);
             return report;
         } catch (MigrationFailedException e) {

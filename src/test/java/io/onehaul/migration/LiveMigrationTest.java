@@ -9,6 +9,7 @@ import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.VmmArgs;
 import io.onehaul.progress.RecordedProgress;
 import io.onehaul.testsupport.Fixtures;
+import io.onehaul.testsupport.MigrationRequests;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -23,15 +24,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 class LiveMigrationTest {
 
     static MigrationRequest request(boolean shared) {
-        DriverMessage m = DriverMessage.parse(Fixtures.text("0006-vmm-migrate.stdin.xml"));
-        MigrationRequest r = MigrationRequest.from(VmmArgs.migrate(List.of("one-3", "h2", "h1", "3", "h1")), m,
-                "/var/lib/one/datastores");
-        return new MigrationRequest(r.vmid(), r.container(), r.sourceHost(), r.destinationHost(), r.sourceSysdir(),
-                r.destinationSysdir(), shared, r.vm());
+        return MigrationRequests.oneThreeToH2(shared);
     }
 
     /** Records calls; fails at the step it is told to. */
-    static final class FakeSteps implements MigrationSteps {
+    static final class FakeSteps implements MigrationSteps, MigrationSteps.WithPageServer, MigrationSteps.WithPreDump,
+            MigrationSteps.WithLazyPages, MigrationSteps.WithColdMove {
         final List<String> calls = new ArrayList<>();
         final Set<String> failing;
         boolean sourceRunsAfterResume = true;
@@ -108,6 +106,57 @@ class LiveMigrationTest {
 
     final Clock clock = Clock.fixed(Instant.ofEpochSecond(1_000), ZoneOffset.UTC);
 
+    /** Steps of a driver that can only stop-and-copy: the base port, nothing more, recorded by a FakeSteps. */
+    static final class StopAndCopyOnlySteps implements MigrationSteps {
+        final FakeSteps recorder = new FakeSteps();
+
+        @Override public void preflight(MigrationRequest r) { recorder.preflight(r); }
+        @Override public HostFeatures features() { return new HostFeatures(true, true, true, 0, 0, ""); }
+        @Override public long presync(MigrationRequest r) { return recorder.presync(r); }
+        @Override public Instant dumpAndHold(MigrationRequest r, MemoryTransport t) { return recorder.dumpAndHold(r, t); }
+        @Override public long finalSync(MigrationRequest r) { return recorder.finalSync(r); }
+        @Override public Instant restoreOnDestination(MigrationRequest r, MemoryTransport t) {
+            return recorder.restoreOnDestination(r, t);
+        }
+        @Override public void commitSource(MigrationRequest r) { recorder.commitSource(r); }
+        @Override public boolean resumeSource(MigrationRequest r) { return recorder.resumeSource(r); }
+        @Override public void cleanDestination(MigrationRequest r) { recorder.cleanDestination(r); }
+        @Override public double destinationClockOffsetSeconds() { return 0; }
+    }
+
+    @Test
+    void the_chooser_is_told_what_the_driver_can_do_and_auto_then_picks_only_that() {
+        StopAndCopyOnlySteps steps = new StopAndCopyOnlySteps();
+        MigrationSettings auto = new MigrationSettings(List.of(), 2.0, false);
+        MigrationReport rep = new LiveMigration(steps, clock, (hosts, driver) -> StrategyChoice.choose(auto, hosts, driver))
+                .run(request(false));
+        assertEquals("stop-and-copy", rep.strategy, "the hosts could pre-dump and page-serve; this driver cannot");
+        assertEquals("success", rep.result);
+    }
+
+    @Test
+    void a_strategy_the_driver_cannot_run_is_refused_before_anything_moves() {
+        StopAndCopyOnlySteps steps = new StopAndCopyOnlySteps();
+        MigrationFailedException e = assertThrows(MigrationFailedException.class, () -> new LiveMigration(steps, clock,
+                (hosts, driver) -> new StrategyChoice.Choice(new PreCopy(new PreCopyStopRule(2.0, 1 << 20)), "asked"))
+                .run(request(false)));
+        assertEquals(List.of("preflight"), steps.recorder.calls, "no pre-sync, no page server, no round");
+        assertEquals("refused", e.report().result);
+        assertTrue(e.containerRunsOnSource());
+        assertTrue(e.getMessage().contains("strategy pre-copy cannot run: this driver cannot stream pages"), e.getMessage());
+    }
+
+    @Test
+    void a_cold_move_the_operator_allows_but_the_driver_cannot_do_leaves_the_container_where_it_runs() {
+        StopAndCopyOnlySteps steps = new StopAndCopyOnlySteps();
+        steps.recorder.scanFindsUndumpable = true;
+        MigrationFailedException e = assertThrows(MigrationFailedException.class, () -> new LiveMigration(steps, clock,
+                (hosts, driver) -> new StrategyChoice.Choice(new StopAndCopy(), "asked"), true).run(request(false)));
+        assertEquals(List.of("preflight"), steps.recorder.calls);
+        assertTrue(e.getMessage().contains("a cold move instead is not possible: this driver cannot move a container cold"),
+                e.getMessage());
+    }
+
     @Test
     void a_good_migration_runs_every_phase_in_order_and_measures_the_freeze_on_the_hosts_clocks() {
         FakeSteps steps = new FakeSteps();
@@ -171,7 +220,7 @@ class LiveMigrationTest {
     void what_the_scan_finds_becomes_a_cold_move_where_the_operator_allows_it() {
         FakeSteps steps = new FakeSteps();
         steps.scanFindsUndumpable = true;
-        MigrationReport rep = new LiveMigration(steps, clock, f -> new StrategyChoice.Choice(new StopAndCopy(), "asked"),
+        MigrationReport rep = new LiveMigration(steps, clock, (hosts, driver) -> new StrategyChoice.Choice(new StopAndCopy(), "asked"),
                 true).run(request(false));
         assertEquals(List.of("preflight", "resume", "coldMove"), steps.calls);
         assertEquals("cold", rep.strategy);

@@ -19,7 +19,7 @@ class StrategiesTest {
     static final long MIB = 1L << 20;
 
     MigrationReport run(FakeSteps steps, MigrationStrategy s) {
-        return new LiveMigration(steps, clock, f -> new StrategyChoice.Choice(s, "asked for")).run(request(false));
+        return new LiveMigration(steps, clock, (hosts, driver) -> new StrategyChoice.Choice(s, "asked for")).run(request(false));
     }
 
     @Test
@@ -91,7 +91,7 @@ class StrategiesTest {
         steps.features = new HostFeatures(true, false, true, 100 * MIB, 1024 * MIB, "");
         steps.rounds = List.of(1024 * MIB, 300 * MIB, 90 * MIB);
         MigrationReport rep = run(steps, new PreCopy(new PreCopyStopRule(2.0, 100 * MIB)));
-        assertEquals(List.of("preflight", "presync", "pageServer", "preDump 1", "preDump 2", "preDump 3", "dump PAGE_SERVER",
+        assertEquals(List.of("preflight", "presync", "preDump 1", "preDump 2", "preDump 3", "pageServer", "dump PAGE_SERVER",
                 "finalSync", "restore PAGE_SERVER", "commit"), steps.calls);
         assertEquals(3, rep.notes.size(), "one line per round: " + rep.notes);
         assertTrue(rep.notes.get(2).contains("small enough"), rep.notes.get(2));
@@ -102,7 +102,7 @@ class StrategiesTest {
         FakeSteps steps = new FakeSteps();
         steps.rounds = List.of(1024 * MIB, 900 * MIB);
         run(steps, new Hybrid(new PreCopyStopRule(2.0, 100 * MIB)));
-        assertEquals(List.of("preflight", "presync", "pageServer", "preDump 1", "preDump 2", "prepareLazy", "dump LAZY",
+        assertEquals(List.of("preflight", "presync", "preDump 1", "preDump 2", "prepareLazy", "dump LAZY",
                 "finalSync", "restore LAZY", "awaitLazyPages", "commit"), steps.calls);
     }
 
@@ -152,7 +152,7 @@ class StrategiesTest {
     void with_cold_fallback_allowed_a_refused_dump_becomes_a_cold_move_that_says_so() {
         FakeSteps steps = new FakeSteps();
         steps.criuRefuses = true;
-        MigrationReport rep = new LiveMigration(steps, clock, f -> new StrategyChoice.Choice(new Streamed(), "asked for"),
+        MigrationReport rep = new LiveMigration(steps, clock, (hosts, driver) -> new StrategyChoice.Choice(new Streamed(), "asked for"),
                 true).run(request(false));
         assertEquals("success", rep.result);
         assertEquals("cold", rep.strategy);
