@@ -13,17 +13,23 @@ import static io.onehaul.oned.OnedException.Kind.MALFORMED_RESPONSE;
 import static io.onehaul.oned.OnedException.Kind.TIMEOUT;
 import static io.onehaul.oned.OnedFixtures.onedReply;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
@@ -141,6 +147,38 @@ class OnedClientFailureTest {
 
         assertEquals(-501, e.code());
         assertEquals("Parameter that is supposed to be integer is not", e.detail());
+    }
+
+    /** Set when Java deserializes one: a fault's cause must never be deserialized (CVE-2019-17570). */
+    static final class Tripwire implements Serializable {
+        private static final long serialVersionUID = 1L;
+        static volatile boolean deserialized;
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            deserialized = true;
+        }
+    }
+
+    @Test
+    void aFaultCarryingASerializedJavaObjectIsAFaultAndTheObjectIsNeverDeserialized() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(new Tripwire());
+        }
+        Tripwire.deserialized = false;
+        reply("<?xml version=\"1.0\"?>\r\n<methodResponse><fault><value><struct>"
+                + "<member><name>faultCode</name><value><i4>-32500</i4></value></member>"
+                + "<member><name>faultString</name><value>not oned</value></member>"
+                + "<member><name>faultCause</name><value><base64>"
+                + Base64.getEncoder().encodeToString(bytes.toByteArray()) + "</base64></value></member>"
+                + "</struct></value></fault></methodResponse>\r\n");
+
+        OnedException e = fails(FAULT, "one.system.version", client::systemVersion);
+
+        assertEquals(-32500, e.code());
+        assertEquals("not oned", e.detail());
+        assertFalse(Tripwire.deserialized, "the reply's Java object was deserialized");
     }
 
     // --- no oned: nothing delivered, or no reply in time
