@@ -45,6 +45,9 @@ class ImageDeltaOnTestBedTest {
 
     @AfterEach
     void scrub() {
+        if (tb == null) {
+            return; // skipped: no test bed here
+        }
         for (String h : List.of("h1", "h2")) {
             tb.exec(h, "rm -rf " + FOLDER + " /var/tmp/one/990");
         }

@@ -74,6 +74,9 @@ class PolicyEnforcementOnTestBedTest {
 
     @AfterEach
     void scrub() {
+        if (tb == null) {
+            return; // skipped: no test bed here
+        }
         for (String h : tb.hosts()) {
             CounterContainer.scrub(tb, h, vm.deployed("one-" + vm.id()));
         }

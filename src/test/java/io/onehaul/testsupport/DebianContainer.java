@@ -175,6 +175,27 @@ public final class DebianContainer {
                 + acked(tb, host, vm).size() + " rows acknowledged)");
     }
 
+    /**
+     * Waits until the writer has acknowledged {@code more} rows beyond those it had on entry, failing only
+     * when {@code deadline} passes: it shows the writer is alive without timing it, which a busy machine
+     * would make flaky.
+     */
+    public static void awaitWriterProgress(TestBed tb, String host, TestVm vm, int more, Duration deadline)
+            throws InterruptedException {
+        int start = acked(tb, host, vm).size();
+        long end = System.nanoTime() + deadline.toNanos();
+        int now = start;
+        while (System.nanoTime() < end) {
+            now = acked(tb, host, vm).size();
+            if (now >= start + more) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(vm.deployId() + " on " + host + ": the writer acknowledged " + (now - start)
+                + " rows in " + deadline.toSeconds() + " s, wanted " + more);
+    }
+
     /** Every acknowledged row is in the table once, and the writer went on (more rows than {@code before}). */
     public static void assertDatabaseIntact(TestBed tb, String host, TestVm vm, int before) {
         List<Long> acked = acked(tb, host, vm);
