@@ -22,10 +22,20 @@ public final class PageServer {
 
     /** Starts it in the background and returns once it listens on 127.0.0.1:port. */
     public static void start(HostShell dst, CriuOptions options, String imagesDir, String workDir, int port) {
+        start(dst, options, imagesDir, workDir, port, null);
+    }
+
+    /**
+     * The same, for a dump that has a parent (a pre-dump round): {@code parent}, relative to
+     * {@code imagesDir}, holds the pages the dump will not send again, and the restore follows it there.
+     */
+    public static void start(HostShell dst, CriuOptions options, String imagesDir, String workDir, int port,
+                             String parent) {
         Map<String, String> env = new LinkedHashMap<>(options.env());
         String pid = workDir + "/page-server.pid";
         String cmd = Shell.envPrefix(env) + "criu page-server -D " + Shell.quote(imagesDir) + " --address 127.0.0.1 --port "
-                + port + " -o " + Shell.quote(workDir + "/page-server.log") + " -v2";
+                + port + " -o " + Shell.quote(workDir + "/page-server.log") + " -v2"
+                + (parent == null ? "" : " --prev-images-dir " + Shell.quote(parent));
         CommandResult r = dst.run("mkdir -p " + Shell.quote(imagesDir) + " && (setsid sh -c " + Shell.quote(cmd
                 + " & echo $! > " + Shell.quote(pid) + "; wait") + " </dev/null >/dev/null 2>&1 &); i=0; "
                 + "until ss -ltnH 'sport = :" + port + "' | grep -q .; do i=$((i+1)); "
@@ -34,6 +44,17 @@ public final class PageServer {
         if (!r.ok()) {
             throw new HostException(dst.host(), "the CRIU page server did not start: " + r.reason());
         }
+    }
+
+    /**
+     * Waits for it to end by itself (it serves one dump, and that dump waits for its pages to be written
+     * before it ends), then ends it if it still runs; idempotent.
+     */
+    public static void awaitEnd(HostShell dst, String workDir, Duration limit) {
+        String pid = Shell.quote(workDir + "/page-server.pid");
+        dst.run("i=0; while [ -f " + pid + " ] && kill -0 $(cat " + pid + ") 2>/dev/null; do i=$((i+1)); "
+                + "[ $i -gt " + limit.toMillis() / 20 + " ] && break; sleep 0.02; done", limit.plusSeconds(10));
+        stop(dst, workDir);
     }
 
     /** Ends it if it still runs (a dump that never came, a rollback); idempotent. */

@@ -6,9 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A helper script that runs on a host (Perl: part of every Debian base system; hosts run no JVM), kept
- * as a resource next to the class that sends it, and sent inline ({@code perl -e '…' ARGS}) so that
- * nothing has to be installed on a host first.
+ * A helper script that runs on a host (Perl or POSIX sh: part of every Debian base system; hosts run no
+ * JVM), kept as a resource next to the class that sends it, and sent inline ({@code perl -e '…' ARGS},
+ * {@code sh -c '…' sh ARGS}) so that nothing has to be installed on a host first.
  */
 public final class HostScript {
     private HostScript() {}
@@ -27,5 +27,10 @@ public final class HostScript {
     /** {@code perl -e '<script>'}: the start of a command line; the caller appends the quoted arguments. */
     public static String perl(Class<?> owner, String name) {
         return "perl -e " + Shell.quote(text(owner, name));
+    }
+
+    /** {@code sh -c '<script>' sh}: the start of a command line; the caller appends the quoted arguments ($1 ...). */
+    public static String sh(Class<?> owner, String name) {
+        return "sh -c " + Shell.quote(text(owner, name)) + " sh";
     }
 }

@@ -10,9 +10,23 @@ package io.onehaul.migration;
  * @param linkBytesPerSecond  source→destination throughput measured at pre-flight; 0 when not measured
  * @param memoryBytes         memory the container uses on the source (its cgroup); 0 when unknown
  * @param missing             why a feature is missing, for the report ("uffd-noncoop on h2", ...)
+ * @param dirtyBytesPerSecond how fast the container writes its memory (soft-dirty, at pre-flight); -1 unknown
  */
 public record HostFeatures(boolean dirtyTracking, boolean lazyPages, boolean pageServer, long linkBytesPerSecond,
-                           long memoryBytes, String missing) {
+                           long memoryBytes, String missing, long dirtyBytesPerSecond) {
+
+    /** Nothing known of how fast the container writes. */
+    public HostFeatures(boolean dirtyTracking, boolean lazyPages, boolean pageServer, long linkBytesPerSecond,
+                        long memoryBytes, String missing) {
+        this(dirtyTracking, lazyPages, pageServer, linkBytesPerSecond, memoryBytes, missing, -1);
+    }
+
+    /** The same hosts, with the container's dirty rate measured. */
+    public HostFeatures withDirtyRate(long bytesPerSecond) {
+        return new HostFeatures(dirtyTracking, lazyPages, pageServer, linkBytesPerSecond, memoryBytes, missing,
+                bytesPerSecond);
+    }
+
     /** Stop-and-copy and a page server, nothing measured. */
     public static final HostFeatures BASIC = new HostFeatures(false, false, true, 0, 0, "");
 

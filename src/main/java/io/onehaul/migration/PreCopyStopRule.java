@@ -25,6 +25,15 @@ public final class PreCopyStopRule {
 
     public record Verdict(boolean stop, String reason) {}
 
+    /**
+     * Whether rounds can outrun a workload that writes {@code dirtyBytesPerSecond} over {@code link}: a
+     * round that takes t seconds leaves dirtyRate × t dirty, so each round shrinks the set by
+     * dirtyRate / link, and the rule wants at least {@link #MIN_SHRINK}. Unknown (-1) is not converging.
+     */
+    public static boolean converges(long dirtyBytesPerSecond, long linkBytesPerSecond) {
+        return dirtyBytesPerSecond >= 0 && dirtyBytesPerSecond <= linkBytesPerSecond * MIN_SHRINK;
+    }
+
     /** After round {@code round} moved {@code bytes}; {@code previous} is the round before's (-1 for none). */
     public Verdict afterRound(int round, long bytes, long previous) {
         if (bytes <= smallEnoughBytes) {

@@ -11,9 +11,11 @@ import java.util.Set;
  * available only where the driver and both hosts have everything it needs. With a list, the first allowed
  * strategy that is available. With "auto",
  * the safest strategy expected to meet the target freeze: those that keep the source held until the
- * destination has every page (pre-copy, streamed, stop-and-copy) before those whose destination runs
- * while pages are still on the source (hybrid, post-copy); if none is expected to meet it, the one with
- * the shortest expected freeze.
+ * destination has every page (pre-copy, streamed, stop-and-copy) before the one whose destination runs
+ * while pages are still on the source (post-copy); hybrid runs only where listed (see {@link Hybrid}); if none is expected to meet it, the one with
+ * the shortest expected freeze. Auto takes pre-copy only where the dirty
+ * rate pre-flight measured lets its rounds converge ({@link PreCopyStopRule#converges}); an explicit
+ * list runs them anyway, and the stop rule still ends their rounds.
  */
 public final class StrategyChoice {
     /** Dump and restore of a small container on these hosts (the shared notes measured ~1 s). */
@@ -54,13 +56,18 @@ public final class StrategyChoice {
         }
         String memory = (f.memoryBytes() >> 20) + " MiB at " + (link >> 20) + " MiB/s"
                 + (f.linkBytesPerSecond() > 0 ? "" : " (assumed)");
-        List<String> safeFirst = List.of(PreCopy.NAME, Streamed.NAME, StopAndCopy.NAME, Hybrid.NAME, PostCopy.NAME);
+        // hybrid only when listed: stock CRIU's lazy dump sends every page again (Hybrid), so it moves more
+        // than post-copy for the same freeze
+        List<String> safeFirst = List.of(PreCopy.NAME, Streamed.NAME, StopAndCopy.NAME, PostCopy.NAME);
         String best = null;
         double bestFreeze = Double.MAX_VALUE;
         List<String> over = new ArrayList<>();
         List<String> notHere = new ArrayList<>();
         for (String name : safeFirst) {
             String why = unavailable(create(name, rule), f, driver);
+            if (why == null && iterates(name)) {
+                why = wontConverge(f, link);
+            }
             if (why != null) {
                 notHere.add(name + ": " + why);
                 continue;
@@ -96,6 +103,20 @@ public final class StrategyChoice {
             }
         }
         return null;
+    }
+
+    private static boolean iterates(String name) {
+        return name.equals(PreCopy.NAME) || name.equals(Hybrid.NAME);
+    }
+
+    /** Why pre-dump rounds are not expected to converge on this container and link, or null where they are. */
+    static String wontConverge(HostFeatures f, long link) {
+        if (PreCopyStopRule.converges(f.dirtyBytesPerSecond(), link)) {
+            return null;
+        }
+        return f.dirtyBytesPerSecond() < 0 ? "the container's write rate could not be measured"
+                : String.format(Locale.ROOT, "the container writes %.1f MiB/s, more than rounds over %.1f MiB/s outrun",
+                        f.dirtyBytesPerSecond() / (double) (1 << 20), link / (double) (1 << 20));
     }
 
     /** The strategies auto passed over because they cannot run here, so the VM log says why. */

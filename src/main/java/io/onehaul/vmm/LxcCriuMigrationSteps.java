@@ -5,6 +5,7 @@ import io.onehaul.criu.CriuRefusedException;
 import io.onehaul.criu.HeldDump;
 import io.onehaul.criu.LazyPages;
 import io.onehaul.criu.PageServer;
+import io.onehaul.criu.PreDumpRounds;
 import io.onehaul.criu.DumpabilityFinding;
 import io.onehaul.criu.DumpabilityScan;
 import io.onehaul.migration.DumpRefusedException;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * delta and the images are copied, the destination restores, and only then the source is let go.
  */
 public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSteps.WithPageServer,
-        MigrationSteps.WithLazyPages, MigrationSteps.WithColdMove {
+        MigrationSteps.WithPreDump, MigrationSteps.WithLazyPages, MigrationSteps.WithColdMove {
     private static final Logger log = LoggerFactory.getLogger(LxcCriuMigrationSteps.class);
     /** Work folder inside the VM folder: travels with it, never confused with oned's checkpoint. */
     static final String WORK = ".migration";
@@ -67,6 +68,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     private MemoryTransport transport = MemoryTransport.LOCAL_IMAGES;
     /** The port of the destination's page server (streamed, pre-dump rounds), and its tunnel. */
     private int pagePort;
+    /** Pre-dump rounds run so far: the final dump sends only what the last one left dirty. */
+    private int preDumps;
     private SshTunnel tunnel;
     /** Post-copy: the port of the source's page service, the tunnel to it, and the lazy restore options. */
     private int lazyPort;
@@ -128,16 +131,55 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
         return destinationWork(r) + "/images";
     }
 
-    /** Streamed: the page server on the destination, reached from the source's 127.0.0.1 through SSH. */
+    /**
+     * Streamed, and the final dump after pre-dump rounds: the page server on the destination, reached from
+     * the source's 127.0.0.1 through SSH. After rounds, the final images name the last round as their parent.
+     */
     @Override
     public void startPageServer(MigrationRequest r) {
-        pagePort = PageServer.freePort(src.shell(), dst.shell(), PageServer.PAGE_SERVER_PORTS, r.vmid());
-        PageServer.start(dst.shell(), settings.criu(), destinationImages(r), destinationWork(r), pagePort);
-        tunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), pagePort, true,
-                TunnelPidFiles.pageServer(r.container()));
+        openPageTunnel(r);
+        PageServer.start(dst.shell(), settings.criu(), destinationImages(r), destinationWork(r), pagePort,
+                preDumps > 0 ? PreDumpRounds.parentOfFinalImages(preDumps) : null);
         log.info("CRIU page server on {} (port {}), reached from {} through SSH", r.destinationHost(), pagePort,
                 r.sourceHost());
     }
+
+    /** The page servers' port and the SSH tunnel to it, once per migration (every round and the dump use it). */
+    private void openPageTunnel(MigrationRequest r) {
+        if (tunnel != null) {
+            return;
+        }
+        pagePort = PageServer.freePort(src.shell(), dst.shell(), PageServer.PAGE_SERVER_PORTS, r.vmid());
+        tunnel = SshTunnel.open(src.shell(), routes.to(r.destinationHost()), pagePort, true,
+                TunnelPidFiles.pageServer(r.container()));
+    }
+
+    /**
+     * A pre-dump round while the container runs: a page server of its own on the destination receives the
+     * pages dirtied since the previous round into that round's folder ({@link PreDumpRounds}).
+     */
+    @Override
+    public long preDump(MigrationRequest r, int round) {
+        openPageTunnel(r);
+        String destinationRound = PreDumpRounds.round(r.destinationSysdir(), round);
+        if (round == 1) {
+            PreDumpRounds.remove(dst.shell(), r.destinationSysdir());
+            PreDumpRounds.remove(src.shell(), r.sourceSysdir());
+        }
+        PageServer.start(dst.shell(), settings.criu(), destinationRound, destinationRound, pagePort,
+                PreDumpRounds.parentOfRound(round));
+        try {
+            PreDumpRounds.run(src.shell(), settings.criu(), src.lxcPath(), r.container(), r.sourceSysdir(), round, pagePort,
+                    settings.checkpointTimeout());
+        } finally {
+            PageServer.awaitEnd(dst.shell(), destinationRound, PRE_DUMP_SERVER_END);
+        }
+        preDumps = round;
+        return PreDumpRounds.receivedBytes(dst.shell(), r.destinationSysdir(), round);
+    }
+
+    /** A round's page server ends by itself once its dump has ended; this long is given before it is killed. */
+    static final Duration PRE_DUMP_SERVER_END = Duration.ofSeconds(10);
 
     @Override
     public long presync(MigrationRequest r) {
@@ -196,10 +238,20 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
         return switch (how) {
             case LOCAL_IMAGES -> held.start(r.container(), settings.checkpointTimeout());
             case PAGE_SERVER -> held.start(r.container(), settings.checkpointTimeout(),
-                    List.of("page-server", "address 127.0.0.1", "port " + pagePort), 0);
+                    afterRounds("page-server", "address 127.0.0.1", "port " + pagePort), 0);
             case LAZY -> held.start(r.container(), settings.checkpointTimeout(),
-                    List.of("lazy-pages", "address 127.0.0.1", "port " + lazyPort), lazyPort);
+                    afterRounds("lazy-pages", "address 127.0.0.1", "port " + lazyPort), lazyPort);
         };
+    }
+
+    /** The dump's own CRIU options; after pre-dump rounds, only what the last round left dirty is sent. */
+    private List<String> afterRounds(String... options) {
+        List<String> all = new java.util.ArrayList<>(List.of(options));
+        if (preDumps > 0) {
+            all.add("track-mem");
+            all.add("prev-images-dir " + PreDumpRounds.parentOfFinalImages(preDumps));
+        }
+        return all;
     }
 
     /** The hold's hard limit, from this migration's copies in the freeze and its restore ({@link HoldLimit}). */
@@ -364,7 +416,9 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
         discardSnapshots();
         setup.release(src, r.container(), r.sourceSysdir(), false);
         held.remove();
+        PreDumpRounds.remove(src.shell(), r.sourceSysdir());
         dst.shell().run("rm -rf " + Shell.quote(destinationWork(r)), QUICK);
+        PreDumpRounds.remove(dst.shell(), r.destinationSysdir());
         log.info("{} released on {}", r.container(), r.sourceHost());
     }
 
@@ -389,6 +443,9 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     public boolean resumeSource(MigrationRequest r) {
         closeTunnel();
         discardSnapshots();
+        if (preDumps > 0) {
+            PreDumpRounds.remove(src.shell(), r.sourceSysdir());
+        }
         return HeldSourceRelease.resume(src, r.container(), held, transport == MemoryTransport.LAZY,
                 settings.checkpointTimeout());
     }
@@ -410,6 +467,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
                     "rm -rf " + Shell.quote(r.destinationSysdir()), QUICK);
         } else {
             dst.shell().run("rm -rf " + Shell.quote(destinationWork(r)), QUICK);
+            PreDumpRounds.remove(dst.shell(), r.destinationSysdir());
         }
     }
 

@@ -113,11 +113,16 @@ final class MigrationPreflight {
         }
         double offset = offsetSeconds(s.get("now"), fa0, fa1, d.get("now"), fa1, fb1);
         HostFeatures features = features(r, s, d, link);
+        if (features.dirtyTracking()) {
+            features = features.withDirtyRate(DirtyRateProbe.bytesPerSecond(src.shell(), src.lxcPath(), r.container()));
+        }
         log.info("pre-flight ok: {} -> {} ({} MiB to copy, {} MiB free, criu {} / {}, clock offset {} ms, link {} MiB/s,"
                         + " container memory {} MiB, pre-copy {}, post-copy {})",
                 r.sourceHost(), r.destinationHost(), s.number("used") >> 20, free >> 20, s.get("criu"), d.get("criu"),
                 Math.round(offset * 1000), link >> 20, features.memoryBytes() >> 20,
-                features.dirtyTracking() ? "possible" : "not possible", features.lazyPages() ? "possible" : "not possible"
+                features.dirtyTracking() ? "possible, container writes " + (features.dirtyBytesPerSecond() < 0 ? "?"
+                        : features.dirtyBytesPerSecond() >> 20) + " MiB/s" : "not possible",
+                features.lazyPages() ? "possible" : "not possible"
                         + (features.missing().isEmpty() ? "" : " (" + features.missing() + ")"));
         return new Result(offset, features, s.number("used"));
     }

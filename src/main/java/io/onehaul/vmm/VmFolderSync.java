@@ -1,5 +1,6 @@
 package io.onehaul.vmm;
 
+import io.onehaul.criu.PreDumpRounds;
 import io.onehaul.disk.ImageDelta;
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostShell;
@@ -28,8 +29,11 @@ final class VmFolderSync {
     private static final Logger log = LoggerFactory.getLogger(VmFolderSync.class);
     /** The images' reflink snapshots: beside the work folder, which every dump empties. */
     static final String SNAPSHOTS = ".migration-snapshots";
-    /** Never copied: the disks' mount points, oned's checkpoint, the snapshots (sent as the images instead). */
-    private static final List<String> PRESYNC_LEFT_OUT = List.of("mapper", "checkpoint", SNAPSHOTS);
+    /**
+     * Never copied: the disks' mount points, oned's checkpoint, the snapshots (sent as the images instead),
+     * the pre-dump rounds (their pages went to the destination through a page server).
+     */
+    private static final List<String> PRESYNC_LEFT_OUT = List.of("mapper", "checkpoint", SNAPSHOTS, PreDumpRounds.FOLDER);
     private static final Duration QUICK = Duration.ofSeconds(30);
     /**
      * A pre-sync whose connection broke is resumed (the container runs, nothing waits on it); a copy in the

@@ -10,7 +10,10 @@ import io.onehaul.migration.LiveMigrationTest.FakeSteps;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Each strategy in isolation on fake hosts: what it asks the hosts to do, in which order, and its rollback. */
@@ -95,6 +98,33 @@ class StrategiesTest {
                 "finalSync", "restore PAGE_SERVER", "commit"), steps.calls);
         assertEquals(3, rep.notes.size(), "one line per round: " + rep.notes);
         assertTrue(rep.notes.get(2).contains("small enough"), rep.notes.get(2));
+    }
+
+    @Test
+    void each_round_notes_its_pages_its_seconds_and_how_fast_the_workload_dirtied_memory_since_the_last() {
+        FakeSteps steps = new FakeSteps();
+        steps.rounds = List.of(1024 * MIB, 300 * MIB, 90 * MIB);
+        // round starts and ends on a monotonic clock: 0-2 s, 2-3 s, 3-3.5 s
+        Iterator<Long> nanos = List.of(0L, 2_000_000_000L, 2_000_000_000L, 3_000_000_000L, 3_000_000_000L,
+                3_500_000_000L).iterator();
+        List<String> notes = new ArrayList<>();
+        int rounds = PreCopyLoop.run(request(false), steps, new MigrationStrategy.Phases() {
+            @Override
+            public <T> T run(Phase phase, Supplier<T> step) {
+                return step.get();
+            }
+
+            @Override
+            public void note(String text) {
+                notes.add(text);
+            }
+        }, new PreCopyStopRule(2.0, 100 * MIB), nanos::next);
+        assertEquals(3, rounds);
+        assertTrue(notes.get(0).startsWith("pre-dump round 1: 262144 pages (1048576 KiB) in 2.00 s; another round"),
+                notes.get(0));
+        assertTrue(notes.get(1).startsWith("pre-dump round 2: 76800 pages (307200 KiB) in 1.00 s, dirtied at 150.0 MiB/s;"),
+                notes.get(1));
+        assertTrue(notes.get(2).contains("in 0.50 s, dirtied at 90.0 MiB/s; small enough"), notes.get(2));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.onehaul.migration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,8 +16,8 @@ class StrategyChoiceTest {
     /** These machines: no soft-dirty, uffd on, a fast link. */
     static final HostFeatures HERE_SMALL = new HostFeatures(false, true, true, 250 * MIB, 64 * MIB, "");
     static final HostFeatures HERE_BIG = new HostFeatures(false, true, true, 250 * MIB, 1024 * MIB, "");
-    /** Hosts with a stock kernel: soft-dirty tracking on. */
-    static final HostFeatures STOCK_KERNEL = new HostFeatures(true, true, true, 250 * MIB, 1024 * MIB, "");
+    /** Hosts with a stock kernel: soft-dirty tracking on; the container writes 10 MiB/s. */
+    static final HostFeatures STOCK_KERNEL = new HostFeatures(true, true, true, 250 * MIB, 1024 * MIB, "", 10 * MIB);
     /** A driver with every step. */
     static final Set<Capability> ALL = EnumSet.allOf(Capability.class);
     /** A driver that cannot pre-dump. */
@@ -52,9 +53,33 @@ class StrategyChoiceTest {
     }
 
     @Test
-    void with_soft_dirty_tracking_pre_copy_is_preferred_over_post_copy() {
-        HostFeatures withDirty = new HostFeatures(true, true, true, 250 * MIB, 1024 * MIB, "");
-        assertEquals("pre-copy", StrategyChoice.choose(auto(2.0), withDirty, ALL).strategy().name());
+    void with_soft_dirty_tracking_and_a_writer_the_rounds_outrun_pre_copy_is_preferred_over_post_copy() {
+        StrategyChoice.Choice c = StrategyChoice.choose(auto(2.0), STOCK_KERNEL, ALL);
+        assertEquals("pre-copy", c.strategy().name(), c.reason());
+    }
+
+    @Test
+    void a_container_that_writes_faster_than_the_rounds_can_outrun_goes_post_copy_and_the_log_says_why() {
+        HostFeatures fastWriter = STOCK_KERNEL.withDirtyRate(240 * MIB); // the link moves 250 MiB/s
+        StrategyChoice.Choice c = StrategyChoice.choose(auto(2.0), fastWriter, ALL);
+        assertEquals("post-copy", c.strategy().name(), c.reason());
+        assertTrue(c.reason().contains("pre-copy: the container writes 240.0 MiB/s, more than rounds over 250.0 MiB/s"
+                + " outrun"), c.reason());
+        assertFalse(c.reason().contains("hybrid"), c.reason());
+    }
+
+    @Test
+    void a_write_rate_that_could_not_be_measured_does_not_make_auto_iterate() {
+        HostFeatures unknown = STOCK_KERNEL.withDirtyRate(-1);
+        StrategyChoice.Choice c = StrategyChoice.choose(auto(2.0), unknown, ALL);
+        assertEquals("post-copy", c.strategy().name(), c.reason());
+        assertTrue(c.reason().contains("could not be measured"), c.reason());
+    }
+
+    @Test
+    void an_operator_who_lists_pre_copy_gets_it_whatever_the_write_rate() {
+        MigrationSettings s = new MigrationSettings(List.of("pre-copy"), 2.0, false);
+        assertEquals("pre-copy", StrategyChoice.choose(s, STOCK_KERNEL.withDirtyRate(900 * MIB), ALL).strategy().name());
     }
 
     @Test
@@ -62,7 +87,17 @@ class StrategyChoiceTest {
         StrategyChoice.Choice c = StrategyChoice.choose(auto(2.0), STOCK_KERNEL, NO_PRE_DUMP);
         assertEquals("post-copy", c.strategy().name(), c.reason());
         assertTrue(c.reason().contains("pre-copy: this driver cannot pre-dump memory while the container runs"), c.reason());
-        assertTrue(c.reason().contains("hybrid: this driver cannot pre-dump"), c.reason());
+    }
+
+    @Test
+    void auto_never_takes_hybrid_whose_lazy_dump_would_send_every_page_again() {
+        for (HostFeatures f : List.of(STOCK_KERNEL, STOCK_KERNEL.withDirtyRate(240 * MIB), HERE_BIG)) {
+            for (double target : new double[] {0.5, 1.6, 2.0, 30.0}) {
+                assertTrue(!StrategyChoice.choose(auto(target), f, ALL).strategy().name().equals("hybrid"));
+            }
+        }
+        MigrationSettings listed = new MigrationSettings(List.of("hybrid"), 2.0, false);
+        assertEquals("hybrid", StrategyChoice.choose(listed, STOCK_KERNEL, ALL).strategy().name(), "where listed it runs");
     }
 
     @Test
