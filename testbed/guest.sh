@@ -10,7 +10,8 @@
 #   guest.sh down               stop it and remove everything `up` made; safe when nothing is there
 #   guest.sh status             the guest, its hosts, what it measured at boot
 #   guest.sh ssh [CMD...]       root shell (or CMD) in the guest, host key checked
-#   guest.sh exec HOST -- CMD...  CMD on a guest host (testbed.sh exec inside the guest, over ssh)
+#   guest.sh exec HOST -- CMD...  CMD on a guest host (testbed.sh exec inside the guest, over ssh); also
+#                               link, host, image-dir, image-ext4 as testbed.sh has them (guest paths)
 #   guest.sh build              only build (or find) the cached guest image; prints its folder
 #
 # Environment: ONEHAUL_GUEST_HOSTS (default 2; 0 = the guest alone), ONEHAUL_GUEST_MEM_MB (3072),
@@ -48,6 +49,7 @@ HOSTS_NET=10.233.1              # the guest's own test bed: its bridge is .1, ho
 HOST_PREFIX=g
 GUEST_TB_DIR=/var/lib/onehaul-testbed    # inside the guest (its own file system)
 GUEST_REPO=/root/onehaul                 # where the seed puts the repo's testbed/ inside the guest
+GUEST_TB=/usr/local/sbin/onehaul-testbed  # in the guest: testbed.sh with the guest bed's settings (seed)
 HOSTS_BEGIN='# BEGIN onehaul-guest'
 HOSTS_END='# END onehaul-guest'
 LOCK=/run/onehaul-guest.lock
@@ -217,8 +219,9 @@ MaxSessions 64
 MaxStartups 64:30:128
 EOF
 # the repo'"'"'s testbed/ (testbed.sh and what it needs), for the guest'"'"'s own hosts
-mkdir -p "$GUEST_REPO"
+mkdir -p "$GUEST_REPO" "$(dirname "$GUEST_TB")"
 cp -a "$seed/testbed" "$GUEST_REPO/"
+install -m 755 "$seed/onehaul-testbed" "$GUEST_TB"
 # an empty .bashrc: every ssh command reads it
 : > /root/.bashrc
 echo "onehaul-guest: rc done (uptime $(cut -d" " -f1 /proc/uptime) s)"
@@ -230,7 +233,17 @@ write_seed() {
   printf '%s' "$SEED_RC" > "$s/rc.sh"
   {
     echo "GUEST_IP=$GUEST_IP"; echo "FE_IP=$FE_IP"; echo "GUEST_NAME=$GUEST_NAME"; echo "GUEST_REPO=$GUEST_REPO"
+    echo "GUEST_TB=$GUEST_TB"
   } > "$s/guest.conf"
+  # Every testbed.sh command in the guest (status, exec, down...) must see the settings `up` saw.
+  cat > "$s/onehaul-testbed" <<EOF
+#!/bin/sh
+# testbed.sh with the guest bed's settings (written by guest.sh): hosts ${HOST_PREFIX}N on $HOSTS_NET.0/24;
+# the hosts' root is the guest's own (already trixie); CRIU needs no extra environment here.
+export ONEHAUL_TESTBED_NET=$HOSTS_NET ONEHAUL_TESTBED_HOST_PREFIX=$HOST_PREFIX ONEHAUL_TESTBED_HOSTROOT=/
+export ONEHAUL_TESTBED_CRIU_ENV='$(guest_criu_env)' ONEHAUL_TESTBED_DIR=$GUEST_TB_DIR
+exec bash $GUEST_REPO/testbed/testbed.sh "\$@"
+EOF
   cp "$STATE/keys/frontend.pub" "$s/authorized_keys"
   cp "$STATE/keys/guest_host_ed25519_key" "$s/ssh_host_ed25519_key"
   cp "$STATE/keys/guest_host_ed25519_key.pub" "$s/ssh_host_ed25519_key.pub"
@@ -396,11 +409,8 @@ do_up() {
 
   if [ ${#hosts[@]} -gt 0 ]; then
     tb=$(now)
-    # The guest's root is already the host root (trixie): no bind (ONEHAUL_TESTBED_HOSTROOT=/).
-    # CRIU there: Linux < 6.16, root with every capability: no compat preload (see report in status).
-    gssh "ONEHAUL_TESTBED_NET=$HOSTS_NET ONEHAUL_TESTBED_HOST_PREFIX=$HOST_PREFIX ONEHAUL_TESTBED_HOSTROOT=/ \
-          ONEHAUL_TESTBED_CRIU_ENV='$(guest_criu_env)' ONEHAUL_TESTBED_DIR=$GUEST_TB_DIR \
-          bash $GUEST_REPO/testbed/testbed.sh up ${#hosts[@]}" </dev/null >&2
+    # stdout too goes to our stderr: `up` prints nothing else on stdout
+    gssh "$GUEST_TB up ${#hosts[@]}" </dev/null >&2
     # The guest's hosts take the guest bed's front-end key and are known by its known_hosts.
     gssh "cat $GUEST_TB_DIR/keys/frontend" </dev/null > "$STATE/keys/hosts"
     chmod 600 "$STATE/keys/hosts"
@@ -417,8 +427,10 @@ do_up() {
   log "guest with ${#hosts[@]} host(s) up in $(since "$t0") s ($(tr '\n' ' ' < "$STATE/timings")); env: $STATE/env"
 }
 
-# The CRIU environment the guest's hosts need (TB_CRIU_ENV). Decided by measuring (see status / README).
-guest_criu_env() { echo "CRIU_FAULT=130"; }
+# The CRIU environment the guest's hosts need (TB_CRIU_ENV): nothing. TCG emulates the debug registers, so
+# CRIU's hardware breakpoints fire (no CRIU_FAULT=130, measured: dump and restore without it), and
+# Linux 6.12 < 6.16 with root holding every capability needs no compat preload.
+guest_criu_env() { echo ""; }
 
 write_env() {
   local hosts=("$@") h tmp=$STATE/env.tmp
@@ -441,6 +453,7 @@ write_env() {
     echo "TB_GUEST_KERNEL=$(sed -n 's/^uname_r=//p' "$STATE/facts")"
     echo "TB_GUEST_SOFT_DIRTY=$(sed -n 's/^criu_mem_dirty_track=//p' "$STATE/facts")"
     echo "TB_GUEST_TESTBED_DIR=$GUEST_TB_DIR"
+    echo "TB_GUEST_TESTBED=$GUEST_TB"
   } > "$tmp"
   sed "s/^\([A-Za-z0-9_]*\)=\(.*\)$/\1='\2'/" "$tmp" > "$STATE/env.sh"
   mv "$tmp" "$STATE/env"
@@ -454,11 +467,11 @@ do_status() {
   [ -f "$STATE/facts" ] && tr '\n' ' ' < "$STATE/facts" && echo
   [ -f "$STATE/timings" ] && tr '\n' ' ' < "$STATE/timings" && echo
   if [ -f "$STATE/env" ] && [ -n "$(sed -n 's/^TB_HOSTS=//p' "$STATE/env")" ]; then
-    gssh "bash $GUEST_REPO/testbed/testbed.sh status" </dev/null || true
+    gssh "$GUEST_TB status" </dev/null || true
   fi
 }
 
-usage() { sed -n '7,14p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,16p' "$SELF" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 take_lock() { exec 9>"$LOCK"; flock 9; }
 
@@ -477,12 +490,12 @@ case "$cmd" in
          exec ssh $(ssh_opts) -t "root@$GUEST_IP"
        fi
        gssh "$@" ;;
-  exec)
-    [ $# -ge 3 ] && [ "$2" = -- ] || usage
+  exec|link|host|image-dir|image-ext4)
+    # testbed.sh's own commands, run by the guest's test bed (paths are the guest's)
+    [ "$cmd" != exec ] || { [ $# -ge 3 ] && [ "$2" = -- ]; } || usage
     [ -n "$(qemu_pid)" ] || die "no guest is running (guest.sh up)"
-    h=$1; shift 2
-    # Every word quoted for the guest's shell, so CMD arrives as the same argv.
+    # Every word quoted for the guest's shell, so the command arrives as the same argv; stdin passes through.
     # shellcheck disable=SC2046
-    exec ssh $(ssh_opts) "root@$GUEST_IP" "$(printf '%q ' bash "$GUEST_REPO/testbed/testbed.sh" exec "$h" -- "$@")" ;;
+    exec ssh $(ssh_opts) "root@$GUEST_IP" "$(printf '%q ' "$GUEST_TB" "$cmd" "$@")" ;;
   *) usage ;;
 esac
