@@ -34,8 +34,10 @@ SMP=${ONEHAUL_GUEST_SMP:-2}
 # Bump when the image steps below change: a new key, so a new image (old ones stay until removed by hand).
 IMAGE_VERSION=1
 # What the guest needs on top of the host root: the stock kernel (its initramfs made by
-# initramfs-tools inside the copy) and busybox (the guest's init, and the test containers' rootfs).
-GUEST_PACKAGES=(linux-image-cloud-amd64 initramfs-tools busybox-static)
+# initramfs-tools inside the copy), busybox (the guest's init, and the test containers' rootfs), and
+# perl: the driver's host helpers (transfer/ranges-*.pl) use Digest::MD5 and Time::HiRes, which perl-base
+# (all the host root has) lacks ("BEGIN failed--compilation aborted" on the first disk copy).
+GUEST_PACKAGES=(linux-image-cloud-amd64 initramfs-tools busybox-static perl)
 IMAGE_SIZE=8G   # sparse; the per-boot qcow2 overlay holds what the guest writes
 
 # Names and addresses: all distinct from the front-end's test bed (ohtb*, 10.231.*, 10.232.*).
