@@ -105,6 +105,17 @@ INITTAB='# onehaul guest (guest.sh): busybox init; sshd restarted if it dies
 ::shutdown:/bin/sync
 '
 
+# Older guest images (~0.6 GiB each) go once a new one is built, unless another build holds one's lock.
+# A guest still running on one keeps its open backing file until it stops.
+prune_images() {
+  local keep=$1 d
+  for d in "$CACHE_DIR"/guest-trixie-*/; do
+    d=${d%/}
+    [ "$d" != "$keep" ] && [ -f "$d/done" ] || continue
+    ( flock -n 7 || exit 0; rm -rf --one-file-system "$d"; rm -f "$d.lock"; log "removed the older image $d" ) 7>"$d.lock"
+  done
+}
+
 build_image() {
   local hostroot img work t0 kver
   hostroot=$(bash "$HERE/hostroot.sh" build)   # waits if another process is building it
@@ -168,6 +179,7 @@ build_image() {
   mv "$work" "$img"
   trap - EXIT
   log "image built in $(cat "$img/build-seconds") s: $img (kernel $kver, $(du -sh --apparent-size "$img/rootfs.raw" | cut -f1) apparent, $(du -sh "$img/rootfs.raw" | cut -f1) used)"
+  prune_images "$img"
   exec 8>&-
   echo "$img"
 }
