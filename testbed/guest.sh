@@ -262,7 +262,7 @@ EOF
   cp "$STATE/keys/guest_host_ed25519_key" "$s/ssh_host_ed25519_key"
   cp "$STATE/keys/guest_host_ed25519_key.pub" "$s/ssh_host_ed25519_key.pub"
   # what testbed.sh uses (not images/ or the docs)
-  cp -a "$HERE/testbed.sh" "$HERE/delayline.c" "$HERE/criu-compat" "$s/testbed/"
+  cp -a "$HERE/testbed.sh" "$HERE/delayline.c" "$HERE/criu-compat" "$HERE/precopy-by-hand.sh" "$s/testbed/"
   tar -C "$s" -cf "$STATE/seed.tar" .
   rm -rf "$s"
 }
