@@ -45,19 +45,38 @@ class GuestLiveMigrationTest {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_VMID =
+            new java.util.concurrent.atomic.AtomicInteger(700 + (int) (ProcessHandle.current().pid() % 100) * 2);
+
     @Test
     void a_counter_container_moves_from_g1_to_g2_and_its_processes_go_on() throws Exception {
+        // Streamed, named: with "auto" the driver picks pre-copy on these hosts (they can pre-dump), and this
+        // driver has no pre-dump step yet, so it rolls back ("pre-dump is not available on these hosts").
+        Outcome out = movesG1ToG2("streamed");
+        assertTrue(out.allStderr().contains("migration success: streamed g1 -> g2"), out.allStderr());
+        // the driver's own pre-flight sees what the front-end's hosts lack: soft-dirty tracking
+        assertTrue(out.allStderr().contains("pre-copy possible"), out.allStderr());
+    }
+
+    @Test
+    void post_copy_moves_it_with_its_pages_pulled_by_g2_after_the_restore() throws Exception {
+        Outcome out = movesG1ToG2("post-copy");
+        assertTrue(out.allStderr().contains("migration success: post-copy g1 -> g2"), out.allStderr());
+        assertTrue(out.allStderr().contains("post-copy: every page of one-") && out.allStderr().contains(" reached g2"),
+                "every page arrived: " + out.allStderr());
+    }
+
+    /** Deploys a counter container on g1, live-migrates it to g2 with {@code strategy}: same processes there. */
+    private Outcome movesG1ToG2(String strategy) throws Exception {
         tb = GuestTestBed.get();
         assertEquals("yes", tb.value("TB_GUEST_SOFT_DIRTY"), "the guest's kernel tracks dirty pages (pre-dump can run)");
         DriverHarness oned = DriverHarness.forTestBed(tb, work);
         OnedMigrationHarness migrate = new OnedMigrationHarness(oned);
 
-        int id = 700 + (int) (ProcessHandle.current().pid() % 200);
+        int id = NEXT_VMID.getAndIncrement();
         TestVm vm = new TestVm(id, "g1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10), "/sbin/onehaul-counter");
         made = vm.deployed("one-" + id);
-        // Streamed, named: with "auto" the driver picks pre-copy on these hosts (they can pre-dump), and this
-        // driver has no pre-dump step yet, so it rolls back ("pre-dump is not available on these hosts").
-        OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", "streamed");
+        OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategy);
         // the image once per guest boot (CounterContainer's cache holds front-end paths)
         if (tb.exec("g1", "test -s " + IMAGE).exit() != 0) {
             tb.execOk("g1", "mkdir -p " + Path.of(IMAGE).getParent());
@@ -79,8 +98,6 @@ class GuestLiveMigrationTest {
         assertEquals(before.bootId(), after.bootId(), "same processes: the boot id did not change");
         assertTrue(after.count() > before.count(), "the counter continued instead of restarting");
         assertEquals("UNDEFINED", lxcState(tb, "g1", running.deployId()), "no copy left on the source");
-        assertTrue(out.allStderr().contains("migration success: streamed g1 -> g2"), out.allStderr());
-        // the driver's own pre-flight sees what the front-end's hosts lack: soft-dirty tracking
-        assertTrue(out.allStderr().contains("pre-copy possible"), out.allStderr());
+        return out;
     }
 }
