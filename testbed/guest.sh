@@ -31,7 +31,7 @@ SMP=${ONEHAUL_GUEST_SMP:-2}
 [[ "$MEM_MB" =~ ^[0-9]+$ ]] && [ "$MEM_MB" -ge 512 ] || { echo "guest: ONEHAUL_GUEST_MEM_MB must be >= 512" >&2; exit 2; }
 [[ "$SMP" =~ ^[12]$ ]] || { echo "guest: ONEHAUL_GUEST_SMP must be 1 or 2" >&2; exit 2; }
 
-# Bump when the image steps below change: a new key, so a new image (old ones stay until removed by hand).
+# Bump when the image steps below change: a new key, so a new image (the older one is pruned after).
 IMAGE_VERSION=1
 # What the guest needs on top of the host root: the stock kernel (its initramfs made by
 # initramfs-tools inside the copy), busybox (the guest's init, and the test containers' rootfs), and
@@ -89,7 +89,7 @@ image_dir() {
   echo "$CACHE_DIR/guest-trixie-$key"
 }
 
-# The image's own boot script, baked in; everything per boot comes from the seed (see seed_rc), so
+# The image's own boot script, baked in; everything per boot comes from the seed (SEED_RC), so
 # changing guest.sh rarely needs a new image.
 BOOT_SCRIPT='#!/bin/sh
 # onehaul guest: busybox init runs this first. The per-boot seed (second disk, a tar archive written
