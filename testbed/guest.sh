@@ -6,7 +6,7 @@
 # front-end reaches over a bridge of its own, like the front-end's own h1..hN.
 #
 #   guest.sh up                 boot the guest (a clean disk every boot) and make its hosts; a healthy
-#                               guest of the same shape is kept
+#                               guest of the same shape is kept, even on an older image (down first)
 #   guest.sh down               stop it and remove everything `up` made; safe when nothing is there
 #   guest.sh status             the guest, its hosts, what it measured at boot
 #   guest.sh ssh [CMD...]       root shell (or CMD) in the guest, host key checked
@@ -321,12 +321,18 @@ do_down() {
 # up
 
 # The shape `up` was asked for; a running guest of another shape is rebuilt.
-settings() { echo "hosts=$N_HOSTS mem=$MEM_MB smp=$SMP image=$1"; }
+# The image is not part of it: a healthy guest is kept even when another worktree (another hostroot.sh,
+# so another image key) runs `up`. The guest is one per machine and shared; rebuilding it under a running
+# test kills that test. `down` then `up` boots the current image.
+settings() { echo "hosts=$N_HOSTS mem=$MEM_MB smp=$SMP"; }
+
+running_image() { cat "$STATE/image" 2>/dev/null || sed -n 's/.* image=//p' "$STATE/settings" 2>/dev/null || true; }
 
 healthy() {
-  local img=$1 h
+  local h
   [ -f "$STATE/env" ] && [ -n "$(qemu_pid)" ] || return 1
-  [ "$(cat "$STATE/settings" 2>/dev/null)" = "$(settings "$img")" ] || return 1
+  # (" image=..." is how guest.sh recorded the image in settings before it was kept apart)
+  [ "$(sed 's/ image=.*//' "$STATE/settings" 2>/dev/null)" = "$(settings)" ] || return 1
   ip link show "$TAP" >/dev/null 2>&1 && ip link show "$BRIDGE" >/dev/null 2>&1 || return 1
   grep -qx "$HOSTS_BEGIN" /etc/hosts || return 1
   gssh true </dev/null >/dev/null 2>&1 || return 1
@@ -391,14 +397,15 @@ do_up() {
   [ "$(id -u)" = 0 ] || die "must run as root"
   [ -e /dev/net/tun ] || die "no /dev/net/tun"
   t0=$(now)
+  if healthy; then log "guest is up ($N_HOSTS host(s), image $(running_image)); env: $STATE/env"; return 0; fi
   img=$(build_image)
-  if healthy "$img"; then log "guest is up ($N_HOSTS host(s)); env: $STATE/env"; return 0; fi
   if anything_present; then log "removing an existing or broken guest"; do_down; fi
   for p in $(seq "$N_HOSTS"); do hosts+=("$HOST_PREFIX$p"); done
 
   mkdir -p "$STATE/keys"
   chmod 700 "$STATE" "$STATE/keys"
-  settings "$img" > "$STATE/settings"
+  settings > "$STATE/settings"
+  echo "$img" > "$STATE/image"
   ssh-keygen -q -t ed25519 -N '' -C onehaul-guest-frontend -f "$STATE/keys/frontend"
   ssh-keygen -q -t ed25519 -N '' -C "$GUEST_NAME" -f "$STATE/keys/guest_host_ed25519_key"
   # the guest's host key, verified on every login (under its name and address, one line each)
@@ -480,6 +487,7 @@ do_status() {
   echo "guest $GUEST_NAME $GUEST_IP (qemu pid $pid, $(ps -o rss= -p "$pid" | awk '{printf "%.0f MiB RSS", $1 / 1024}'), bridge $BRIDGE $FE_IP)"
   [ -f "$STATE/facts" ] && tr '\n' ' ' < "$STATE/facts" && echo
   [ -f "$STATE/timings" ] && tr '\n' ' ' < "$STATE/timings" && echo
+  echo "image: $(running_image)"
   if [ -f "$STATE/env" ] && [ -n "$(sed -n 's/^TB_HOSTS=//p' "$STATE/env")" ]; then
     gssh "$GUEST_TB status" </dev/null || true
   fi
