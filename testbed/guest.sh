@@ -389,7 +389,12 @@ measure() {
     echo "criu_version=$(criu --version | awk "/Version/ {print \$2}")"
     for f in mem_dirty_track uffd-noncoop; do
       if criu check --feature "$f" >/dev/null 2>&1; then echo "criu_$f=yes" | tr - _; else echo "criu_$f=no" | tr - _; fi
-    done' </dev/null > "$STATE/facts"
+    done
+    # Do hardware breakpoints fire (else criu dump waits forever "for PID to trap" and needs CRIU_FAULT=130)?
+    setsid sleep 600 </dev/null >/dev/null 2>&1 & p=$!; disown   # (no "Killed" notice from bash)
+    d=$(mktemp -d)
+    if timeout 60 criu dump -t "$p" -D "$d" --shell-job >/dev/null 2>&1; then echo criu_breakpoints=yes; else echo criu_breakpoints=no; fi
+    kill -9 "$p" 2>/dev/null; rm -rf "$d"' </dev/null > "$STATE/facts"
 }
 
 do_up() {
@@ -448,10 +453,10 @@ do_up() {
   log "guest with ${#hosts[@]} host(s) up in $(since "$t0") s ($(tr '\n' ' ' < "$STATE/timings")); env: $STATE/env"
 }
 
-# The CRIU environment the guest's hosts need (TB_CRIU_ENV): nothing. TCG emulates the debug registers, so
-# CRIU's hardware breakpoints fire (no CRIU_FAULT=130, measured: dump and restore without it), and
-# Linux 6.12 < 6.16 with root holding every capability needs no compat preload.
-guest_criu_env() { echo ""; }
+# The CRIU environment the guest's hosts need (TB_CRIU_ENV): nothing so far. TCG emulates the debug registers,
+# so CRIU's hardware breakpoints fire (measured at every boot: criu_breakpoints in facts; else CRIU_FAULT=130),
+# and Linux 6.12 < 6.16 with root holding every capability needs no compat preload.
+guest_criu_env() { if grep -qx criu_breakpoints=no "$STATE/facts" 2>/dev/null; then echo CRIU_FAULT=130; fi; }
 
 write_env() {
   local hosts=("$@") h tmp=$STATE/env.tmp
