@@ -19,7 +19,8 @@ PKGS=(lxc lxc-templates busybox-static openssh-server openssh-client rsync iptab
       gcc libc6-dev   # static test workloads (bench/src/*.c); perl-base (host helpers) is essential
       xfsprogs        # the hosts' datastores are XFS with reflinks (testbed.sh)
       iputils-arping iputils-ping   # hosts announce a moved container's addresses; clients measure gaps
-      debootstrap)    # the Debian 12 test image (images/debian12.sh)
+      debootstrap     # the Debian 12 test image (images/debian12.sh)
+      qemu-system-x86 qemu-utils)   # guest.sh: a stock-kernel guest (soft-dirty) under TCG
 
 need_install=()
 for p in "${PKGS[@]}"; do

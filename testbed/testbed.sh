@@ -39,8 +39,15 @@ case "$DATASTORE_FS" in xfs|dir) ;; *) echo "testbed: ONEHAUL_TESTBED_DATASTORE_
 
 # Names and addresses are fixed (not derived from STATE): only one test bed can exist per machine.
 FE_BRIDGE=ohtb0                 # root-namespace bridge: the "front-end" side of the host network
-FE_IP=10.231.0.1
-NET=10.231.0
+# The hosts' network and names can be set: guest.sh runs a second bed inside a QEMU guest that the
+# front-end reaches besides this one, so its addresses and host names must differ (defaults unchanged).
+NET=${ONEHAUL_TESTBED_NET:-10.231.0}          # NET.0/24: the front-end's bridge is NET.1, host N is NET.(10+N)
+FE_IP=$NET.1
+HOST_PREFIX=${ONEHAUL_TESTBED_HOST_PREFIX:-h}  # hosts PREFIX1..PREFIXn
+[[ "$NET" =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || { echo "testbed: ONEHAUL_TESTBED_NET must be like 10.231.0" >&2; exit 2; }
+[[ "$HOST_PREFIX" =~ ^[a-z]+$ ]] || { echo "testbed: ONEHAUL_TESTBED_HOST_PREFIX must be lower-case letters" >&2; exit 2; }
+# The hosts' root: ONEHAUL_TESTBED_HOSTROOT=/ (what guest.sh sets) means this machine's own root, no bind:
+# inside the guest the root already is the host root.
 # Provider B's hosts are not on the bridge: each has a point-to-point TUN link to the front-end
 # (WAN_FE_IP on the front-end's side) through a delay line, and its own address in WAN_NET.
 WAN_NET=10.231.1
@@ -76,7 +83,8 @@ MAX_HOSTS=50
 # every real service does. Published in `env` for the driver's configurable CRIU environment, not
 # set globally on hosts, so that tests prove the driver really passes it through.
 CRIU_COMPAT=/usr/local/lib/onehaul/criu-compat.so
-CRIU_ENV="CRIU_FAULT=130 LD_PRELOAD=$CRIU_COMPAT"
+# ONEHAUL_TESTBED_CRIU_ENV replaces it (may be empty) where the kernel needs less (guest.sh: Linux < 6.16).
+CRIU_ENV=${ONEHAUL_TESTBED_CRIU_ENV-"CRIU_FAULT=130 LD_PRELOAD=$CRIU_COMPAT"}
 
 # Paths each host gets its own copy of. /sys and /proc are deliberately not touched: LXC needs
 # the machine's /sys/fs/cgroup as it is.
@@ -94,7 +102,7 @@ hostdir() { echo "$STATE/hosts/$1"; }
 # Provider B's hosts, as `up` recorded them (one name per line).
 provider_b() { cat "$STATE/provider-b" 2>/dev/null || true; }
 in_provider_b() { provider_b | grep -qx "$1"; }
-host_ip() { if in_provider_b "$1"; then echo "$WAN_NET.$((10 + ${1#h}))"; else echo "$NET.$((10 + ${1#h}))"; fi; }
+host_ip() { if in_provider_b "$1"; then echo "$WAN_NET.$((10 + ${1#"$HOST_PREFIX"}))"; else echo "$NET.$((10 + ${1#"$HOST_PREFIX"}))"; fi; }
 
 # Run a command inside a host's namespaces. nsenter, not `ip netns exec`: the latter remounts /sys,
 # which hides /sys/fs/cgroup, and LXC then cannot create cgroups.
@@ -163,7 +171,7 @@ known_hosts_list() {
     [ -d "$STATE/ns" ] && ls "$STATE/ns"
     ip netns list 2>/dev/null | awk '{print $1}' | sed -n "s/^${NETNS_PREFIX}//p"
     ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | sed -n "s/^${VETH_PREFIX}//p"
-  } | grep -E '^h[0-9]+$' | sort -u -V || true
+  } | grep -E "^${HOST_PREFIX}[0-9]+\$" | sort -u -V || true
 }
 
 # Processes that belong to host $1: in its network namespace or its mount namespace.
@@ -441,7 +449,7 @@ vn_up() {
   fi
   for h in "$@"; do
     if in_provider_b "$h"; then
-      vni=$((VN_VNI + ${h#h}))
+      vni=$((VN_VNI + ${h#"$HOST_PREFIX"}))
       vn_device "${VN_FE_DEVICE_PREFIX}$h" "$vni" "$WAN_FE_IP" "${VETH_PREFIX}$h" "$(host_ip "$h")"
       ip link set "${VN_FE_DEVICE_PREFIX}$h" master "$VN_BRIDGE" up
       peer=("$WAN_FE_IP")
@@ -590,7 +598,7 @@ healthy() {
   local n=$1 want_b=$2 hosts h
   [ -f "$STATE/env" ] || return 1
   hosts=$(sed -n 's/^TB_HOSTS=//p' "$STATE/env")
-  [ "$hosts" = "$(seq -f 'h%g' -s ' ' 1 "$n")" ] || return 1
+  [ "$hosts" = "$(seq -f "$HOST_PREFIX%g" -s ' ' 1 "$n")" ] || return 1
   [ "$(provider_b | tr '\n' ' ')" = "$want_b" ] || return 1
   [ "$(sed -n 's/^TB_WAN_RTT_MS=//p' "$STATE/env")" = "$WAN_RTT_MS" ] || return 1
   [ "$(sed -n 's/^TB_CRIU_ENV=//p' "$STATE/env")" = "$CRIU_ENV" ] || return 1
@@ -629,11 +637,12 @@ raise_pipe_max() {
 do_up() {
   local n=$1 want_b=$2 hosts=() h p t0=$EPOCHREALTIME
   raise_pipe_max
-  bash "$(dirname "$SELF")/criu-compat/build.sh" "$CRIU_COMPAT"
+  # only where the hosts' CRIU environment uses the preload (gcc builds it)
+  if [[ "$CRIU_ENV" == *"$CRIU_COMPAT"* ]]; then bash "$(dirname "$SELF")/criu-compat/build.sh" "$CRIU_COMPAT"; fi
   if healthy "$n" "$want_b"; then log "test bed with $n host(s) is up${want_b:+ (provider B: $want_b)}"; return 0; fi
   if anything_present; then log "tearing down an existing or broken test bed"; do_down; fi
 
-  for p in $(seq "$n"); do hosts+=("h$p"); done
+  for p in $(seq "$n"); do hosts+=("$HOST_PREFIX$p"); done
   mkdir -p "$STATE/keys" "$STATE/hosts" "$STATE/ns"
   chmod 700 "$STATE" "$STATE/keys"
   # Written first: host_ip and every later step ask it which provider a host is in.
@@ -876,7 +885,8 @@ case "$cmd" in
     if [ $# -gt 0 ]; then
       [ $# -eq 2 ] && [ "$1" = --provider-b ] || usage
       for h in $2; do
-        [[ "$h" =~ ^h[0-9]+$ ]] && [ "${h#h}" -ge 1 ] && [ "${h#h}" -le "$n" ] || die "--provider-b: $h is not one of h1..h$n"
+        [[ "$h" =~ ^${HOST_PREFIX}[0-9]+$ ]] && [ "${h#"$HOST_PREFIX"}" -ge 1 ] && [ "${h#"$HOST_PREFIX"}" -le "$n" ] \
+          || die "--provider-b: $h is not one of ${HOST_PREFIX}1..$HOST_PREFIX$n"
       done
       want_b=$(printf '%s\n' $2 | sort -u -V | tr '\n' ' ')
       [ "$(echo "$want_b" | wc -w)" -lt "$n" ] || die "--provider-b: provider A needs at least one host"

@@ -77,4 +77,28 @@ class ScriptsBadInputTest {
             assertTrue(files.map(p -> p.getFileName().toString()).toList().equals(List.of("env")), "nothing was made");
         }
     }
+
+    private static Proc.Result runWith(Map<String, String> env, String script, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve(script).toString()));
+        cmd.addAll(List.of(args));
+        return Proc.run(cmd, Repo.root(), env, new byte[0], 60);
+    }
+
+    @Test
+    void the_second_bed_settings_and_the_guest_refuse_bad_values_before_doing_anything() {
+        // testbed.sh checks its settings before any command: the front-end's bed is not looked at
+        refused(runWith(Map.of("ONEHAUL_TESTBED_NET", "10.233.1.0/24"), "testbed/testbed.sh", "status"),
+                "ONEHAUL_TESTBED_NET must be like 10.231.0");
+        refused(runWith(Map.of("ONEHAUL_TESTBED_HOST_PREFIX", "g-"), "testbed/testbed.sh", "status"),
+                "ONEHAUL_TESTBED_HOST_PREFIX must be lower-case letters");
+        Map<String, String> scratch = Map.of("ONEHAUL_GUEST_DIR", dir.resolve("guest").toString());
+        refused(runWith(Map.of("ONEHAUL_GUEST_HOSTS", "x"), "testbed/guest.sh", "up"), "ONEHAUL_GUEST_HOSTS must be 0..20");
+        refused(runWith(Map.of("ONEHAUL_GUEST_SMP", "4"), "testbed/guest.sh", "up"), "ONEHAUL_GUEST_SMP must be 1 or 2");
+        refused(runWith(Map.of("ONEHAUL_GUEST_MEM_MB", "100"), "testbed/guest.sh", "up"), "ONEHAUL_GUEST_MEM_MB must be >= 512");
+        refused(runWith(scratch, "testbed/guest.sh", "exec", "g1", "true"), "guest.sh exec HOST -- CMD");
+        refused(runWith(scratch, "testbed/guest.sh", "exec", "g1", "--", "true"), "no guest is running");
+        refused(runWith(scratch, "testbed/guest.sh", "up", "now"), "guest.sh up");
+        refused(runWith(scratch, "testbed/guest.sh"), "guest.sh up");
+        assertFalse(Files.exists(dir.resolve("guest")), "nothing was made");
+    }
 }

@@ -47,6 +47,14 @@ public final class TestBed {
         return instance;
     }
 
+    /**
+     * A bed made by another script with the same env format and commands (testbed/guest.sh: hosts inside a
+     * QEMU guest): its {@code exec} and {@code image-*} go through {@code script}.
+     */
+    static TestBed of(Path envFile, Path script) {
+        return new TestBed(readEnv(envFile), script);
+    }
+
     static Path stateDir() {
         String s = System.getenv("ONEHAUL_TESTBED_DIR");
         return Path.of(s != null && !s.isBlank() ? s : "/var/lib/onehaul-testbed");
