@@ -50,8 +50,7 @@ class GuestLiveMigrationTest {
 
     @Test
     void a_counter_container_moves_from_g1_to_g2_and_its_processes_go_on() throws Exception {
-        // Streamed, named: with "auto" the driver picks pre-copy on these hosts (they can pre-dump), and this
-        // driver has no pre-dump step yet, so it rolls back ("pre-dump is not available on these hosts").
+        // Streamed, named: this spec is about the hosts; auto's choice there is GuestPreCopyTest's.
         Outcome out = movesG1ToG2("streamed");
         assertTrue(out.allStderr().contains("migration success: streamed g1 -> g2"), out.allStderr());
         // the driver's own pre-flight sees what the front-end's hosts lack: soft-dirty tracking
