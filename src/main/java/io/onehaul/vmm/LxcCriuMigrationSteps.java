@@ -70,6 +70,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     private int pagePort;
     /** Pre-dump rounds run so far: the final dump sends only what the last one left dirty. */
     private int preDumps;
+    /** A round began (and so left images behind), even if none completed. */
+    private boolean roundsBegan;
     private SshTunnel tunnel;
     /** Post-copy: the port of the source's page service, the tunnel to it, and the lazy restore options. */
     private int lazyPort;
@@ -161,6 +163,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     @Override
     public long preDump(MigrationRequest r, int round) {
         openPageTunnel(r);
+        roundsBegan = true;
         String destinationRound = PreDumpRounds.round(r.destinationSysdir(), round);
         if (round == 1) {
             PreDumpRounds.remove(dst.shell(), r.destinationSysdir());
@@ -443,7 +446,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     public boolean resumeSource(MigrationRequest r) {
         closeTunnel();
         discardSnapshots();
-        if (preDumps > 0) {
+        if (roundsBegan) {
             PreDumpRounds.remove(src.shell(), r.sourceSysdir());
         }
         return HeldSourceRelease.resume(src, r.container(), held, transport == MemoryTransport.LAZY,

@@ -18,6 +18,8 @@ import io.onehaul.testsupport.TestBed;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -88,9 +90,46 @@ class GuestPreCopyTest {
                 || out.allStderr().contains("migration success: streamed g1 -> g2"), out.allStderr());
     }
 
+    /**
+     * The destination's page server dies while the first round sends its pages: CRIU's pre-dump fails, the
+     * migration rolls back before any freeze, and the container runs on where it was with its memory intact.
+     */
+    @Test
+    void a_round_whose_page_server_dies_rolls_back_and_the_container_runs_on_on_g1_unfrozen() throws Exception {
+        CompletableFuture<Void> killer = CompletableFuture.runAsync(() -> {
+            // the round's page server has its round folder in its command line
+            tb().execOk("g2", "for i in $(seq 1 1500); do p=$(pgrep -f '[c]riu page-server -D .*/.migration-predump/1'); "
+                    + "[ -n \"$p\" ] && sleep 0.3 && kill -9 $p && exit 0; sleep 0.02; done; exit 1");
+        });
+        Outcome out = moveWithWriter("pre-copy", 0, false);
+        killer.get(120, TimeUnit.SECONDS);
+
+        assertTrue(out.reply().startsWith("MIGRATE FAILURE " + made.id()), out.reply());
+        assertTrue(out.allStderr().contains("pre-dump round 1"), out.allStderr());
+        String name = made.deployId();
+        assertEquals("RUNNING", lxcState(tb, "g1", name), "never left frozen");
+        assertEquals("UNDEFINED", lxcState(tb, "g2", name), "nothing defined on g2");
+        TestVm onG1 = made.onHost("g1", 100, 3);
+        advancing(tb, "g1", onG1);
+        String stat = tb.execOk("g1", "sleep 1; cat " + onG1.sysdir() + "/mapper/disk.0/workload.stat").stdout();
+        assertTrue(stat.matches("(?s).*errors 0 .*"), stat);
+        assertEquals(1, tb.exec("g1", "test -e " + onG1.sysdir() + "/.migration-predump").exit(),
+                "the rounds' images are gone from g1");
+        assertEquals(1, tb.exec("g2", "test -e " + onG1.sysdir()).exit(), "nothing of the VM is left on g2");
+    }
+
+    private TestBed tb() {
+        return tb != null ? tb : (tb = GuestTestBed.get());
+    }
+
     /** Deploys a counter container on g1 with the writer in it, moves it to g2 with {@code strategies}. */
     private Outcome moveWithWriter(String strategies, int dirtyPercent) throws Exception {
-        tb = GuestTestBed.get();
+        return moveWithWriter(strategies, dirtyPercent, true);
+    }
+
+    /** @param succeeds the move is expected to succeed (and is checked as such) */
+    private Outcome moveWithWriter(String strategies, int dirtyPercent, boolean succeeds) throws Exception {
+        tb = tb();
         DriverHarness oned = DriverHarness.forTestBed(tb, work);
         OnedMigrationHarness migrate = new OnedMigrationHarness(oned);
         int id = 600 + (int) (ProcessHandle.current().pid() % 50) * 4 + NEXT.getAndIncrement();
@@ -120,6 +159,9 @@ class GuestPreCopyTest {
         Outcome out = migrate.liveMigrate(running, running.onHost("g2", 100, 3));
         out.allStderr().lines().filter(l -> l.contains("pre-dump round") || l.contains("migration success")
                 || l.contains("strategy")).forEach(l -> System.out.println("GUEST " + strategies + ": " + l));
+        if (!succeeds) {
+            return out;
+        }
 
         assertEquals("MIGRATE SUCCESS " + id + " -", out.reply(), out.allStderr());
         TestVm moved = running.onHost("g2", 100, 3);
