@@ -6,9 +6,11 @@
 # 10 ms, an HTTP keep-alive connection, an SSH session), a live migration to h2 (tm premigrate, vmm
 # migrate, tm postmigrate), the migration report, the largest gap the clients saw, and proof that the
 # connections, the processes and every acknowledged database row went on.
-# Run as root on Debian 12. `--keep` leaves the test bed and container up afterwards.
+# Run as root on Debian 12 (it stays Debian 12: the hosts run a Debian 13 root of their own, testbed/hostroot.sh).
+# `--keep` leaves the test bed and container up afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck disable=SC2034  # read by the sourced scripts/lib files
 REPO=$PWD
 KEEP=no; [ "${1:-}" = --keep ] && KEEP=yes
 FE=/var/tmp/onehaul-demo
@@ -16,20 +18,27 @@ VMID=42
 say() { printf '\n== %s\n' "$*"; }
 [ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (namespaces, LXC, CRIU)" >&2; exit 1; }
 
-say "Installing packages (LXC, CRIU 4.x, sshd, rsync, debootstrap) if missing"
+say "Installing the front-end's packages (Debian 12's own: Java, Maven, ssh, rsync, debootstrap...) if missing"
 bash testbed/install-deps.sh
+say "The hosts' operating system: a Debian 13 root with LXC and CRIU 4.x (debootstrap once, then cached)"
+bash testbed/hostroot.sh build >/dev/null
+echo "   $(bash testbed/hostroot.sh versions); the front-end stays $(sed -n 's/^PRETTY_NAME=//p' /etc/os-release)"
 say "Building OneHaul"
 mvn -B -q --no-transfer-progress package -DskipTests
 say "Bringing up the test bed: hosts h1 and h2 in their own network and mount namespaces"
 bash testbed/testbed.sh up 2
+# shellcheck source=/dev/null  # written by testbed.sh up
 . /var/lib/onehaul-testbed/env.sh
+# shellcheck disable=SC1091  # scripts/lib/frontend.sh: checked on its own
 . scripts/lib/frontend.sh
 say "Installing OneHaul into a scratch front-end root ($FE/root) with install.sh"
 fe_install
 SYSDIR=$(sysdir $VMID)
 
 say "Building the container: Debian 12 (debootstrap, cached) with nginx, sshd and PostgreSQL 15 with a writer"
+# shellcheck disable=SC1091  # scripts/lib/service-clients.sh: checked on its own
 . scripts/lib/service-clients.sh
+# shellcheck disable=SC1091  # scripts/lib/services-vm.sh: checked on its own
 . scripts/lib/services-vm.sh
 services_image "$FE/debian12.ext4"
 

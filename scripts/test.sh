@@ -1,17 +1,45 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it (.ci/run calls this): installs what the test bed needs on a
-# fresh Debian 12 (root), builds, runs every test (unit, WireMock, install.sh, and the real
-# LXC+CRIU tests on namespaced hosts), then takes the test bed down again.
+# The whole test suite, as CI runs it (.ci/run calls this): installs what the front-end needs on a fresh
+# Debian 12 (root; bookworm packages only), builds the test bed's hosts' Debian 13 root (cached), builds,
+# runs every test (unit, WireMock, install.sh, and the real LXC+CRIU tests on namespaced hosts), then takes
+# the test bed down again. Running it must not change the machine's release: /etc/os-release and libc6's
+# version are recorded first and compared at the end, and any difference fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+os_release() { cat /etc/os-release; }
+libc_version() { dpkg-query -W -f='${Version}' libc6 2>/dev/null || echo none; }
+OS_BEFORE=$(os_release)
+LIBC_BEFORE=$(libc_version)
+
 if [ "$(id -u)" = 0 ]; then
   bash testbed/install-deps.sh
+  # Built once and cached (~2 min the first time); later runs return at once. Done here, not inside the
+  # first test that needs it, so that no test's time-out has to cover a debootstrap.
+  bash testbed/hostroot.sh build >/dev/null
+  echo "test.sh: the test bed's hosts run $(bash testbed/hostroot.sh versions)" >&2
 else
   echo "test.sh: not root: tests that need LXC/CRIU/namespaces will be reported as skipped" >&2
 fi
 
-cleanup() { [ "$(id -u)" = 0 ] && bash testbed/testbed.sh down >/dev/null 2>&1 || true; }
+# shellcheck disable=SC2317  # run by the EXIT trap
+cleanup() { if [ "$(id -u)" = 0 ]; then bash testbed/testbed.sh down >/dev/null 2>&1 || true; fi; }
 trap cleanup EXIT
 
-mvn -B --no-transfer-progress verify "$@"
+rc=0
+mvn -B --no-transfer-progress verify "$@" || rc=$?
+
+# Checked whatever the tests did: a failed run that changed the release is still told so.
+if [ "$(os_release)" != "$OS_BEFORE" ] || [ "$(libc_version)" != "$LIBC_BEFORE" ]; then
+  {
+    echo "test.sh: ============================================================================"
+    echo "test.sh: FAILED: THIS MACHINE'S RELEASE CHANGED DURING THE RUN"
+    echo "test.sh: libc6 before: $LIBC_BEFORE, after: $(libc_version)"
+    echo "test.sh: /etc/os-release before:"; printf '%s\n' "$OS_BEFORE" | sed 's/^/test.sh:   /'
+    echo "test.sh: /etc/os-release after:"; os_release | sed 's/^/test.sh:   /'
+    echo "test.sh: ============================================================================"
+  } >&2
+  exit 1
+fi
+echo "test.sh: release unchanged (libc6 $LIBC_BEFORE, $(sed -n 's/^PRETTY_NAME=//p' /etc/os-release))" >&2
+exit "$rc"

@@ -29,6 +29,9 @@
 # RHEL-like systems have by default), so a migration can snapshot disk images; `dir` = a plain folder.
 # WAN to provider B: ${ONEHAUL_TESTBED_WAN_RTT_MS:-40} ms of added round trip (delayline.c), and
 # ${ONEHAUL_TESTBED_WAN_MBIT:-100} Mbit/s (tbf; 0 = not shaped), set by `up`.
+# SC2015: `test && test || die` is used on purpose throughout: the die (or `|| true`) is meant to run
+# when any part before it fails.
+# shellcheck disable=SC2015
 set -euo pipefail
 
 STATE=${ONEHAUL_TESTBED_DIR:-/var/lib/onehaul-testbed}
@@ -85,6 +88,14 @@ MAX_HOSTS=50
 CRIU_COMPAT=/usr/local/lib/onehaul/criu-compat.so
 # ONEHAUL_TESTBED_CRIU_ENV replaces it (may be empty) where the kernel needs less (guest.sh: Linux < 6.16).
 CRIU_ENV=${ONEHAUL_TESTBED_CRIU_ENV-"CRIU_FAULT=130 LD_PRELOAD=$CRIU_COMPAT"}
+
+# The hosts' operating system: a Debian 13 root (hostroot.sh, built once and cached) whose /usr and /etc
+# every host's mount namespace shows instead of the front-end's, so hosts run trixie's LXC, CRIU, sshd,
+# rsync and iptables while the front-end keeps its own release. Bound back in from the front-end:
+# /etc/hosts (h1, h2... are written there, in place, by this script), /etc/resolv.conf, and the folder
+# of the CRIU compat preload, which the front-end's gcc builds (criu-compat/build.sh).
+HOSTROOT_SH=$(dirname "$SELF")/hostroot.sh
+HOST_KEEP=(/etc/hosts /etc/resolv.conf "$(dirname "$CRIU_COMPAT")")
 
 # Paths each host gets its own copy of. /sys and /proc are deliberately not touched: LXC needs
 # the machine's /sys/fs/cgroup as it is.
@@ -194,6 +205,7 @@ host_pids() {
 # so nothing outside the test bed is touched.
 stray_container_pids() {
   local p root src loopdev back
+  # shellcheck disable=SC2013  # pids: one word per line
   for p in $(grep -l 'lxc\.payload' /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3); do
     # mountinfo fields: id parent maj:min root mountpoint opts ... - fstype source superopts
     read -r root src < <(awk '$5 == "/" { for (i = 7; $i != "-"; i++); print $4, $(i + 2); exit }' \
@@ -324,8 +336,8 @@ mkdir_recorded() {
   for d in "${missing[@]}"; do mkdir "$d" && echo "$d" >> "$STATE/created-dirs"; done
 }
 
-# Runs inside a fresh mount namespace and the host's network namespace (via unshare, see
-# make_host): bind the host's own folders over the standard paths.
+# Runs inside a fresh mount namespace and the host's network namespace (via hostroot.sh run, see
+# make_host), which already shows the hosts' root: bind the host's own folders over the standard paths.
 mntns_setup() {
   local h=$1 p sysfs
   # The new namespace inherited a copy of $STATE/ns, which holds the other hosts' namespace
@@ -397,7 +409,8 @@ providers_split() {
   [ -n "$(provider_b)" ] || return 0
   for h in "$@"; do
     if in_provider_b "$h"; then other="$NET.0/24"; else other="$WAN_NET.0/24"; fi
-    nsenter --net="/run/netns/$(netns_of "$h")" sh -c "
+    # The host's own iptables (its root's), in its network namespace: host_exec, not nsenter --net.
+    host_exec "$h" sh -c "
       iptables -w -N $PROVIDER_CHAIN 2>/dev/null || iptables -w -F $PROVIDER_CHAIN
       iptables -w -A $PROVIDER_CHAIN -s $other -j DROP
       iptables -w -A $PROVIDER_CHAIN -d $other -j DROP
@@ -413,7 +426,7 @@ providers_join() {
   local h
   [ -n "$(provider_b)" ] || die "no provider B on this test bed (up N --provider-b HOSTS)"
   for h in "$@"; do
-    nsenter --net="/run/netns/$(netns_of "$h")" iptables -w -F "$PROVIDER_CHAIN" 2>/dev/null || true
+    host_exec "$h" iptables -w -F "$PROVIDER_CHAIN" 2>/dev/null || true
   done
   front_end_forwarding 1
 }
@@ -429,7 +442,7 @@ providers_split_now() {
   local h
   [ -n "$(provider_b)" ] || return 0
   for h in "$@"; do
-    [ "$(nsenter --net="/run/netns/$(netns_of "$h")" iptables -w -S "$PROVIDER_CHAIN" 2>/dev/null | grep -c -- '-j DROP')" = 2 ] || return 1
+    [ "$(host_exec "$h" iptables -w -S "$PROVIDER_CHAIN" 2>/dev/null | grep -c -- '-j DROP')" = 2 ] || return 1
   done
 }
 
@@ -482,7 +495,7 @@ vn_healthy() {
 }
 
 make_host() {
-  local h=$1 ip hd p netns
+  local h=$1 ip hd p netns keep
   ip=$(host_ip "$h"); hd=$(hostdir "$h"); netns=$(netns_of "$h")
 
   # Network: eth0 to the front-end (provider A: on its bridge; B: over the WAN); a NIC bridge for containers.
@@ -509,10 +522,18 @@ make_host() {
     mkfs.xfs -q -m reflink=1 "$hd/datastores.xfs"
   fi
 
-  # Mount namespace, kept alive by a bind mount on $STATE/ns/hN (which must be on a private mount).
+  # Mount namespace, kept alive by a bind mount on $STATE/ns/hN (which must be on a private mount). Made by
+  # hostroot.sh (unshare) with the hosts' root's /usr and /etc in it, so that mntns_setup, and later every
+  # process of the host, runs the host's programs; HOST_KEEP comes from the front-end.
   touch "$(mntns_of "$h")"
-  nsenter --net="/run/netns/$netns" \
-    unshare --mount="$(mntns_of "$h")" --propagation private -- "$SELF" _mntns-setup "$h"
+  mapfile -t keep < <(for p in "${HOST_KEEP[@]}"; do printf '%s\n' --keep "$p"; done)
+  if [ "$HOSTROOT" = / ]; then
+    nsenter --net="/run/netns/$netns" \
+      unshare --mount="$(mntns_of "$h")" --propagation private -- "$SELF" _mntns-setup "$h"
+  else
+    nsenter --net="/run/netns/$netns" \
+      bash "$HOSTROOT_SH" run --ns "$(mntns_of "$h")" "${keep[@]}" -- "$SELF" _mntns-setup "$h"
+  fi
 
   # sshd in both namespaces, so ssh sessions see the host's network and paths.
   ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$hd/ssh_host_ed25519_key"
@@ -581,6 +602,7 @@ write_env() {
     echo "TB_VN_FRONTEND_IP=$VN_FE_IP"
     echo "TB_VN_PREFIX=$VN_PREFIX"
     echo "TB_CRIU_ENV=$CRIU_ENV"
+    echo "TB_HOSTROOT=$HOSTROOT"
     echo "TB_SCRIPT=$SELF"
     echo "TB_PROVIDER_B=$(provider_b | tr '\n' ' ' | sed 's/ $//')"
     echo "TB_WAN_FRONTEND_IP=$WAN_FE_IP"
@@ -593,9 +615,11 @@ write_env() {
   mv "$tmp" "$STATE/env"
 }
 
-# Healthy = every piece `up` makes is there and every sshd takes a strict-host-key login.
+# Healthy = every piece `up` makes is there, every host shows the current root (HOSTROOT) with the compat
+# preload, and every sshd takes a strict-host-key login.
 healthy() {
-  local n=$1 want_b=$2 hosts h
+  local n=$1 want_b=$2 hosts h root_id
+  root_id=$(basename "$HOSTROOT")
   [ -f "$STATE/env" ] || return 1
   hosts=$(sed -n 's/^TB_HOSTS=//p' "$STATE/env")
   [ "$hosts" = "$(seq -f "$HOST_PREFIX%g" -s ' ' 1 "$n")" ] || return 1
@@ -613,6 +637,11 @@ healthy() {
     [ -e "/run/netns/$(netns_of "$h")" ] || return 1
     mountpoint -q "$(mntns_of "$h")" || return 1
     [ "$(cat "$(hostdir "$h")/datastore-fs" 2>/dev/null)" = "$DATASTORE_FS" ] || return 1
+    # Both of the root's halves, as the host sees them: a bed made on another root (an older package
+    # list, a root built since) runs other programs than the current root holds, so it is rebuilt.
+    [ "$HOSTROOT" = / ] || [ "$(host_exec "$h" cat /etc/onehaul-hostroot /usr/share/onehaul-hostroot 2>/dev/null | tr '\n' ' ')" \
+      = "$root_id $root_id " ] || return 1
+    [[ "$CRIU_ENV" != *"$CRIU_COMPAT"* ]] || host_exec "$h" test -f "$CRIU_COMPAT" || return 1
     [ -n "$(sshd_pid "$h")" ] || return 1
     # shellcheck disable=SC2046
     ssh $(ssh_opts) "root@$h" true </dev/null >/dev/null 2>&1 || return 1
@@ -639,6 +668,9 @@ do_up() {
   raise_pipe_max
   # only where the hosts' CRIU environment uses the preload (gcc builds it)
   if [[ "$CRIU_ENV" == *"$CRIU_COMPAT"* ]]; then bash "$(dirname "$SELF")/criu-compat/build.sh" "$CRIU_COMPAT"; fi
+  # ONEHAUL_TESTBED_HOSTROOT=/: the machine's own root (guest.sh's guest, already trixie). Else hostroot.sh's,
+  # which returns at once when cached (the usual case); the first time it runs debootstrap (~2 min).
+  if [ "${ONEHAUL_TESTBED_HOSTROOT:-}" = / ]; then HOSTROOT=/; else HOSTROOT=$(bash "$HOSTROOT_SH" build); fi
   if healthy "$n" "$want_b"; then log "test bed with $n host(s) is up${want_b:+ (provider B: $want_b)}"; return 0; fi
   if anything_present; then log "tearing down an existing or broken test bed"; do_down; fi
 
@@ -734,6 +766,7 @@ do_status() {
 # lives only in memory. So after a restart /tick shows a new boot id and counts from 1, while after
 # a CRIU restore it shows the same boot id and goes on counting. No syslogd/getty/tty: CRIU cannot
 # dump busybox syslogd's socket, and the container has no ttys.
+# shellcheck disable=SC2016  # the container's shell expands these, not this one
 COUNTER_SCRIPT='#!/bin/sh
 # OneHaul test container init: writes "<bootid> <counter>" to /tick every 0.2 s.
 trap "exit 0" TERM INT PWR
@@ -888,6 +921,7 @@ case "$cmd" in
         [[ "$h" =~ ^${HOST_PREFIX}[0-9]+$ ]] && [ "${h#"$HOST_PREFIX"}" -ge 1 ] && [ "${h#"$HOST_PREFIX"}" -le "$n" ] \
           || die "--provider-b: $h is not one of ${HOST_PREFIX}1..$HOST_PREFIX$n"
       done
+      # shellcheck disable=SC2086  # split into names on purpose
       want_b=$(printf '%s\n' $2 | sort -u -V | tr '\n' ' ')
       [ "$(echo "$want_b" | wc -w)" -lt "$n" ] || die "--provider-b: provider A needs at least one host"
     fi

@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * The namespaced multi-host test bed (testbed/testbed.sh), brought up once per test JVM. Tests that
- * need it call {@link #get()}: when a prerequisite is missing (not root, no CRIU, no LXC) the test is
- * reported as skipped with the reason; CI installs everything, so nothing is skipped there.
+ * need it call {@link #get()}: when a prerequisite is missing (not root, a front-end tool, the hosts' Debian 13
+ * root or a tool in it, a `criu check` that fails) the test is reported as skipped with the reason; CI installs
+ * everything, so nothing is skipped there.
  */
 public final class TestBed {
     /** Provider B's host, behind the WAN link: it and provider A's hosts cannot reach each other. */
@@ -60,20 +61,49 @@ public final class TestBed {
         return Path.of(s != null && !s.isBlank() ? s : "/var/lib/onehaul-testbed");
     }
 
+    /** What the front-end itself runs for the test bed (testbed.sh, hostroot.sh, the specs' own clients). */
+    private static final List<String> FRONTEND_TOOLS = List.of("nsenter", "unshare", "ip", "tc", "mkfs.xfs",
+            "mkfs.ext4", "gcc", "ssh", "ssh-keygen", "rsync", "busybox", "ping", "debootstrap");
+    /** What every host runs, from the hosts' own Debian 13 root (testbed/hostroot.sh), not the front-end's. */
+    private static final List<String> HOST_TOOLS = List.of("lxc-start", "lxc-checkpoint", "lxc-attach", "criu", "sshd",
+            "rsync", "iptables", "arping", "perl", "mount");
+
+    /**
+     * Empty when the bed can come up; else why not. The hosts' LXC and CRIU are not the front-end's: they are
+     * looked for (and `criu check` is run) inside the hosts' root, which is built here if it is not cached.
+     */
     private static String missingPrerequisite() {
         if (!"0".equals(Proc.sh("id -u", 10).stdout().strip())) {
             return "the test bed needs root (network and mount namespaces, LXC, CRIU)";
         }
-        for (String tool : List.of("lxc-start", "lxc-checkpoint", "criu", "sshd", "rsync", "nsenter", "ip", "mkfs.xfs",
-                "iptables", "gcc")) {
+        for (String tool : FRONTEND_TOOLS) {
             if (Proc.sh("command -v " + tool + " || test -x /usr/sbin/" + tool, 10).exit() != 0) {
-                return tool + " is not installed (run testbed/install-deps.sh)";
+                return tool + " is not installed on the front-end (run testbed/install-deps.sh)";
             }
         }
-        if (Proc.sh("criu check", 60).exit() != 0) {
-            return "`criu check` fails on this kernel (install CRIU 4.x: testbed/install-deps.sh)";
+        String hostroot = Repo.root().resolve("testbed/hostroot.sh").toString();
+        // The first time a debootstrap (~2 min); scripts/test.sh has built it before the tests start.
+        Proc.Result built = Proc.run(List.of("bash", hostroot, "build"), null, null, null, 1800);
+        if (built.exit() != 0) {
+            return "the hosts' Debian 13 root cannot be built (testbed/hostroot.sh build): " + lastLine(built.stderr());
+        }
+        Proc.Result tools = Proc.run(List.of("bash", hostroot, "run", "sh", "-c",
+                "for t in " + String.join(" ", HOST_TOOLS) + "; do command -v $t >/dev/null || echo $t; done"), null,
+                Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), null, 60);
+        if (tools.exit() != 0 || !tools.stdout().isBlank()) {
+            return "missing in the hosts' root " + built.stdout().strip() + " (testbed/hostroot.sh): "
+                    + (tools.stdout() + tools.stderr()).strip().replace('\n', ' ');
+        }
+        Proc.Result check = Proc.run(List.of("bash", hostroot, "run", "criu", "check"), null, null, null, 60);
+        if (check.exit() != 0) {
+            return "`criu check` of the hosts' root fails on this kernel: " + lastLine(check.stderr() + check.stdout());
         }
         return "";
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.strip().split("\n");
+        return lines.length == 0 ? "" : lines[lines.length - 1];
     }
 
     private static Map<String, String> readEnv(Path file) {
