@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this): installs what the front-end needs on a fresh
 # Debian 12 (root; bookworm packages only), builds the test bed's hosts' Debian 13 root (cached), builds,
-# runs every test (unit, WireMock, install.sh, and the real LXC+CRIU tests on namespaced hosts), then takes
-# the test bed down again. Running it must not change the machine's release: /etc/os-release and libc6's
+# runs every test (unit, WireMock, install.sh, the real LXC+CRIU tests on namespaced hosts, and the specs
+# that need soft-dirty tracking in a QEMU guest with a stock kernel: testbed/guest.sh), then takes the test
+# bed and the guest down again. Running it must not change the machine's release: /etc/os-release and libc6's
 # version are recorded first and compared at the end, and any difference fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +24,18 @@ else
 fi
 
 # shellcheck disable=SC2317  # run by the EXIT trap
-cleanup() { if [ "$(id -u)" = 0 ]; then bash testbed/testbed.sh down >/dev/null 2>&1 || true; fi; }
+cleanup() {
+  if [ "$(id -u)" = 0 ]; then
+    bash testbed/testbed.sh down >/dev/null 2>&1 || true
+    bash testbed/guest.sh down >/dev/null 2>&1 || true
+  fi
+}
 trap cleanup EXIT
 
 rc=0
+# The guest's specs (pre-copy, hybrid: CRIU pre-dump needs a kernel with soft-dirty tracking, which the
+# machines here lack) bring it up themselves: ~1 min, plus ~1 min for its image the first time.
+if [ "$(id -u)" = 0 ]; then export ONEHAUL_TEST_GUEST=up; fi
 mvn -B --no-transfer-progress verify "$@" || rc=$?
 
 # Checked whatever the tests did: a failed run that changed the release is still told so.
