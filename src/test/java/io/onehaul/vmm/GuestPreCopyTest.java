@@ -18,8 +18,6 @@ import io.onehaul.testsupport.TestBed;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -96,13 +94,15 @@ class GuestPreCopyTest {
      */
     @Test
     void a_round_whose_page_server_dies_rolls_back_and_the_container_runs_on_on_g1_unfrozen() throws Exception {
-        CompletableFuture<Void> killer = CompletableFuture.runAsync(() -> {
-            // the round's page server has its round folder in its command line
-            tb().execOk("g2", "for i in $(seq 1 1500); do p=$(pgrep -f '[c]riu page-server -D .*/.migration-predump/1'); "
-                    + "[ -n \"$p\" ] && sleep 0.3 && kill -9 $p && exit 0; sleep 0.02; done; exit 1");
-        });
+        // a watcher on g2, detached: once round 1's page server (its -D is the round's folder) has taken the
+        // pre-dump's connection, it kills it mid-transfer and leaves a mark
+        String mark = "/var/tmp/onehaul-guest-test/page-server-killed";
+        tb().execOk("g2", "mkdir -p /var/tmp/onehaul-guest-test && rm -f " + mark + " && setsid sh -c 'for i in $(seq 1 6000);"
+                + " do p=$(pgrep -f \"[c]riu page-server -D [^ ]*/.migration-predump/1 \"); if [ -n \"$p\" ]"
+                + " && ss -tnpH state established | grep -q criu; then"
+                + " kill -9 $p; touch " + mark + "; exit 0; fi; sleep 0.05; done' </dev/null >/dev/null 2>&1 &");
         Outcome out = moveWithWriter("pre-copy", 0, false);
-        killer.get(120, TimeUnit.SECONDS);
+        assertEquals(0, tb.exec("g2", "test -e " + mark).exit(), "the page server was killed: " + out.allStderr());
 
         assertTrue(out.reply().startsWith("MIGRATE FAILURE " + made.id()), out.reply());
         assertTrue(out.allStderr().contains("pre-dump round 1"), out.allStderr());
