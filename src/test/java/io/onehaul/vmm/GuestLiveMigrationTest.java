@@ -5,9 +5,9 @@ import static io.onehaul.testsupport.CounterContainer.lxcState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.onehaul.testsupport.CounterContainer;
 import io.onehaul.testsupport.CounterContainer.Tick;
 import io.onehaul.testsupport.DriverHarness;
+import io.onehaul.testsupport.GuestCounter;
 import io.onehaul.testsupport.GuestTestBed;
 import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
@@ -29,20 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("testbed")
 class GuestLiveMigrationTest {
-    /** Where the counter image is built inside the guest (a path of the guest's, seen by g1 too). */
-    private static final String IMAGE = "/var/tmp/onehaul-guest-test/counter.ext4";
-
     @TempDir Path work;
     TestVm made;
     TestBed tb;
 
     @AfterEach
     void scrub() {
-        if (made != null) {
-            for (String h : tb.hosts()) {
-                CounterContainer.scrub(tb, h, made);
-            }
-        }
+        GuestCounter.scrub(tb, made);
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger NEXT_VMID =
@@ -73,19 +66,10 @@ class GuestLiveMigrationTest {
         OnedMigrationHarness migrate = new OnedMigrationHarness(oned);
 
         int id = NEXT_VMID.getAndIncrement();
-        TestVm vm = new TestVm(id, "g1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10), "/sbin/onehaul-counter");
-        made = vm.deployed("one-" + id);
+        TestVm vm = GuestCounter.vm(tb, id);
+        made = vm;
         OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategy);
-        // the image once per guest boot (CounterContainer's cache holds front-end paths)
-        if (tb.exec("g1", "test -s " + IMAGE).exit() != 0) {
-            tb.execOk("g1", "mkdir -p " + Path.of(IMAGE).getParent());
-            tb.buildImage(true, Path.of(IMAGE));
-        }
-        tb.execOk("g1", "mkdir -p " + vm.sysdir() + " && cp --sparse=always " + IMAGE + " " + vm.sysdir() + "/disk.0");
-        Proc.Result deploy = oned.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "g1"), id, "g1",
-                OnedMessages.vm(vm));
-        assertEquals(0, deploy.exit(), deploy.stderr());
-        TestVm running = vm.deployed("one-" + id).onHost("g1", 100, 3);
+        TestVm running = GuestCounter.deployOnG1(tb, oned, vm);
         Tick before = advancing(tb, "g1", running);
 
         Outcome out = migrate.liveMigrate(running, running.onHost("g2", 100, 3));

@@ -5,9 +5,9 @@ import static io.onehaul.testsupport.CounterContainer.lxcState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.onehaul.testsupport.CounterContainer;
 import io.onehaul.testsupport.CounterContainer.Tick;
 import io.onehaul.testsupport.DriverHarness;
+import io.onehaul.testsupport.GuestCounter;
 import io.onehaul.testsupport.GuestTestBed;
 import io.onehaul.testsupport.OnedMessages;
 import io.onehaul.testsupport.OnedMessages.TestVm;
@@ -32,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("testbed")
 class GuestPreCopyTest {
-    private static final String IMAGE = "/var/tmp/onehaul-guest-test/counter.ext4";
     private static final String WRITER = "/var/tmp/onehaul-guest-test/writer";
     /** The writer's memory: small enough for emulation, large enough that rounds matter. */
     private static final int WRITER_MIB = 32;
@@ -44,11 +43,7 @@ class GuestPreCopyTest {
 
     @AfterEach
     void scrub() {
-        if (made != null) {
-            for (String h : tb.hosts()) {
-                CounterContainer.scrub(tb, h, made);
-            }
-        }
+        GuestCounter.scrub(tb, made);
     }
 
     @Test
@@ -133,22 +128,13 @@ class GuestPreCopyTest {
         DriverHarness oned = DriverHarness.forTestBed(tb, work);
         OnedMigrationHarness migrate = new OnedMigrationHarness(oned);
         int id = 600 + (int) (ProcessHandle.current().pid() % 50) * 4 + NEXT.getAndIncrement();
-        TestVm vm = new TestVm(id, "g1", 100, "", 2, tb.nicBridge(), "10.232.1." + (id % 200 + 10),
-                "/sbin/onehaul-counter");
-        made = vm.deployed("one-" + id);
+        TestVm vm = GuestCounter.vm(tb, id);
+        made = vm;
         OnedMessages.memoryMb(id, 128);
         OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategies);
-        if (tb.exec("g1", "test -s " + IMAGE).exit() != 0) {
-            tb.execOk("g1", "mkdir -p " + Path.of(IMAGE).getParent());
-            tb.buildImage(true, Path.of(IMAGE));
-        }
         tb.execOk("g1", "mkdir -p " + Path.of(WRITER).getParent());
         copyWriterIntoGuest();
-        tb.execOk("g1", "mkdir -p " + vm.sysdir() + " && cp --sparse=always " + IMAGE + " " + vm.sysdir() + "/disk.0");
-        Proc.Result deploy = oned.vmm("deploy", List.of("/var/lib/one/vms/" + id + "/deployment.0", "g1"), id, "g1",
-                OnedMessages.vm(vm));
-        assertEquals(0, deploy.exit(), deploy.stderr());
-        TestVm running = vm.deployed("one-" + id).onHost("g1", 100, 3);
+        TestVm running = GuestCounter.deployOnG1(tb, oned, vm);
         String name = running.deployId();
         tb.execOk("g1", "cp " + WRITER + " " + running.sysdir() + "/mapper/disk.0/writer && lxc-attach -n " + name
                 + " -- /bin/sh -c 'setsid /writer " + WRITER_MIB + " " + dirtyPercent + " </dev/null >/dev/null 2>&1 &'");
