@@ -89,12 +89,19 @@ public final class DirectRsync implements FileTransfer {
         String line = (o.flushFirst().equals("true") ? "" : o.flushFirst() + " && ") + Shell.command(cmd);
         CommandResult r = retrying(o.attempts(), srcPath, dstHost, ", resuming what was copied",
                 DirectRsync::whyRsyncFailed, () -> run(source, line, o));
-        if (!r.ok()) {
+        if (!r.ok() && r.exitCode() != VANISHED) {
             throw new HostException(source.host(), "copying " + srcPath + " to " + dstHost + ":" + dstPath
                     + " failed: " + whyRsyncFailed(r));
         }
         return new TransferResult(number(SENT, r.stdout()), number(SIZE, r.stdout()), r.elapsed());
     }
+
+    /**
+     * rsync's "some files vanished before they could be transferred": a running container deleted a file
+     * between rsync's listing and its copy. The file is gone, so not copying it is the right copy (and
+     * --delete removes it from the destination); everything else was transferred.
+     */
+    static final int VANISHED = 24;
 
     private static CommandResult run(HostShell source, String line, Options o) {
         if (o.progress() == null) {

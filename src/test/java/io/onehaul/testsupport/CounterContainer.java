@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.onehaul.testsupport.OnedMessages.TestVm;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The test container on the test bed: its init writes "<boot id> <counter>" to /tick every 0.2 s, so a
@@ -50,18 +51,37 @@ public final class CounterContainer {
         return new Tick(parts[0], Long.parseLong(parts[1]));
     }
 
+    /**
+     * How long a counter may take to show it runs: its first /tick (a container that just booted, a Debian
+     * one whose init starts several services) and a newer one. A deadline for liveness, not a time to meet.
+     */
+    static final Duration ADVANCE_DEADLINE = Duration.ofSeconds(60);
+
     /** Waits until the counter moves on, and returns the newer tick. */
     public static Tick advancing(TestBed tb, String host, TestVm vm) throws InterruptedException {
-        Tick first = tick(tb, host, vm);
-        for (int i = 0; i < 40; i++) {
-            Thread.sleep(250);
-            Tick next = tick(tb, host, vm);
-            if (next.count() > first.count()) {
-                assertEquals(first.bootId(), next.bootId(), "boot id changed while merely counting");
-                return next;
+        long end = System.nanoTime() + ADVANCE_DEADLINE.toNanos();
+        Tick first = null;
+        while (true) {
+            Tick now = tickIfThere(tb, host, vm);
+            if (first == null) {
+                first = now;
+            } else if (now != null && now.count() > first.count()) {
+                assertEquals(first.bootId(), now.bootId(), "boot id changed while merely counting");
+                return now;
             }
+            if (System.nanoTime() > end) {
+                throw new AssertionError("the counter of " + vm.deployId() + " on " + host + (first == null
+                        ? " wrote no /tick" : " does not advance") + " in " + ADVANCE_DEADLINE.toSeconds() + " s");
+            }
+            Thread.sleep(250);
         }
-        throw new AssertionError("the counter of " + vm.deployId() + " on " + host + " does not advance");
+    }
+
+    private static Tick tickIfThere(TestBed tb, String host, TestVm vm) {
+        Proc.Result r = tb.exec(host, "cat " + vm.sysdir() + "/mapper/disk.0/tick 2>/dev/null || cat " + vm.sysdir()
+                + "/disk.0/tick 2>/dev/null");
+        String[] parts = r.stdout().strip().split(" ");
+        return r.exit() == 0 && parts.length == 2 ? new Tick(parts[0], Long.parseLong(parts[1])) : null;
     }
 
     public static String lxcState(TestBed tb, String host, String name) {

@@ -98,4 +98,16 @@ class DirectRsyncTest {
         assertEquals(2, down.commands.size(), "bounded: as many attempts as allowed, no more");
         assertTrue(gone.getMessage().contains("No route to host"), gone.getMessage());
     }
+
+    @Test
+    void filesARunningContainerDeletedWhileTheyWereListedAreNotAFailedCopy() {
+        ScriptedHost h1 = new ScriptedHost();
+        h1.answers.add(new io.onehaul.host.CommandResult(24, "Total bytes sent: 1,234\nTotal file size: 5,678\n",
+                "file has vanished: \"/ds/7/rootfs/tmp/x\"\nrsync warning: some files vanished before they could be"
+                        + " transferred (code 24) at main.c(1394) [sender=3.4.1]\n", java.time.Duration.ZERO));
+        var result = new DirectRsync("ssh", "rsync").sleepingWith(d -> { }).copy(h1, "/ds/7/", "h2", "/ds/7",
+                copyOptions(3));
+        assertEquals(1234, result.bytesSent());
+        assertEquals(1, h1.commands.size(), "nothing to retry: what is gone is gone");
+    }
 }
