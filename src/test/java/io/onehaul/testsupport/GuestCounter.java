@@ -34,13 +34,13 @@ public final class GuestCounter {
         return vm.deployed("one-" + vm.id()).onHost("g1", 100, 3);
     }
 
-    /** Removes the VM's container, mounts and folder from every guest host; nothing when none was made. */
+    /** Removes the deployed VM's container, mounts and folder from every guest host; nothing when none was made. */
     public static void scrub(TestBed tb, TestVm made) {
         if (made == null || tb == null) {
             return;
         }
         for (String h : tb.hosts()) {
-            CounterContainer.scrub(tb, h, made.deployed("one-" + made.id()));
+            CounterContainer.scrub(tb, h, made);
         }
     }
 }

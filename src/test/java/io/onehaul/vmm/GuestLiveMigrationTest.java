@@ -67,7 +67,7 @@ class GuestLiveMigrationTest {
 
         int id = NEXT_VMID.getAndIncrement();
         TestVm vm = GuestCounter.vm(tb, id);
-        made = vm;
+        made = vm.deployed("one-" + id);
         OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategy);
         TestVm running = GuestCounter.deployOnG1(tb, oned, vm);
         Tick before = advancing(tb, "g1", running);

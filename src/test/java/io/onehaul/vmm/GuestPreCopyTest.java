@@ -129,7 +129,7 @@ class GuestPreCopyTest {
         OnedMigrationHarness migrate = new OnedMigrationHarness(oned);
         int id = 600 + (int) (ProcessHandle.current().pid() % 50) * 4 + NEXT.getAndIncrement();
         TestVm vm = GuestCounter.vm(tb, id);
-        made = vm;
+        made = vm.deployed("one-" + id);
         OnedMessages.memoryMb(id, 128);
         OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategies);
         tb.execOk("g1", "mkdir -p " + Path.of(WRITER).getParent());
