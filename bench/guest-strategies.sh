@@ -38,7 +38,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "guest-strategies.sh: needs root (the guest's bridge and hosts)" >&2; exit 1; }
 
-if ! bash testbed/guest.sh status 2>/dev/null | grep -q '^guest '; then
+# status captured first: grep -q ending early would fail the pipeline (pipefail) on a running guest
+GUEST_STATUS=$(bash testbed/guest.sh status 2>/dev/null || true)
+if ! grep -q '^guest ' <<< "$GUEST_STATUS"; then
   echo "guest-strategies.sh: no guest running: bringing it up" >&2
   bash testbed/guest.sh up
 fi
