@@ -170,9 +170,8 @@ class GuestStrategiesBench {
                 .requireOk("building writer.c");
         Proc.run(List.of("scp", "-q", "-i", tb.value("TB_GUEST_KEY"), "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + tb.value("TB_GUEST_KNOWN_HOSTS"),
-                bin.toString(), "root@" + tb.value("TB_GUEST_IP") + ":" + WRITER + ".tmp"), null, Map.of(), new byte[0], 120)
+                bin.toString(), "root@" + tb.value("TB_GUEST_IP") + ":" + WRITER), null, Map.of(), new byte[0], 120)
                 .requireOk("copying the writer into the guest");
-        tb.execOk("g1", "mv " + WRITER + ".tmp " + WRITER);
     }
 
     private static void deployWithWriter(TestBed tb, DriverHarness oned, TestVm vm, TestVm running, int mib, int dirty)
