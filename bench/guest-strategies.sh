@@ -7,10 +7,11 @@
 #   MEMORY_MIB    the writer's memory, default 256
 #   --strategies  default "stop-and-copy pre-copy hybrid streamed post-copy" (comma or space separated)
 #   --dirty       the writer's dirty percentages (of its pages, every 100 ms), default "0 1"
+#   --attempts N  tries per cell (a failed move is tried again on a fresh container), default 2
 #
 # Runs src/test/java/io/onehaul/bench/GuestStrategiesBench.java (ONEHAUL_BENCH=guest; skipped without it,
 # and excluded from the normal suite by its "bench" tag). Per dirty rate one container on g1 runs
-# /writer MIB PCT and moves g1 -> g2 -> g1 ... once per strategy; see the class for what is recorded.
+# /writer MIB PCT, deployed fresh on g1 for every move, and moves to g2; see the class for what is recorded.
 # Writes bench/results/guest-strategies-<UTC stamp>.tsv (columns as bench/strategies.sh's, raw_s and
 # cold_s "-", plus rounds, bytes_per_memory, freeze_ratio, gap_ratio, bytes_ratio, total_ratio and ok;
 # ratios are to stop-and-copy of the same dirty rate) and .txt (the table, every run's report line,
@@ -21,16 +22,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CMDLINE="bash bench/guest-strategies.sh$(for a in "$@"; do if [[ "$a" =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then printf ' %s' "$a"; else printf " '%s'" "${a//\'/\'\\\'\'}"; fi; done)"
 
-usage() { sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 words() { echo "$*" | tr ',' ' ' | xargs; }
 
-STRATEGIES="stop-and-copy pre-copy hybrid streamed post-copy"; DIRTY="0 1"; MIB=256
+STRATEGIES="stop-and-copy pre-copy hybrid streamed post-copy"; DIRTY="0 1"; MIB=256; ATTEMPTS=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --strategies) [ $# -ge 2 ] || usage; STRATEGIES=$(words "$2"); shift 2 ;;
     --strategies=*) STRATEGIES=$(words "${1#*=}"); shift ;;
     --dirty) [ $# -ge 2 ] || usage; DIRTY=$(words "$2"); shift 2 ;;
     --dirty=*) DIRTY=$(words "${1#*=}"); shift ;;
+    --attempts) [ $# -ge 2 ] || usage; ATTEMPTS=$2; shift 2 ;;
+    --attempts=*) ATTEMPTS=${1#*=}; shift ;;
     -h|--help) usage ;;
     -*) usage ;;
     *) [[ "$1" =~ ^[0-9]+$ ]] || usage; MIB=$1; shift ;;
@@ -50,7 +53,7 @@ OUT=$PWD/bench/results/guest-strategies-$STAMP
 mkdir -p bench/results
 rc=0
 ONEHAUL_BENCH=guest ONEHAUL_BENCH_MIB=$MIB ONEHAUL_BENCH_DIRTY=$DIRTY ONEHAUL_BENCH_STRATEGIES=$STRATEGIES \
-  ONEHAUL_BENCH_OUT=$OUT ONEHAUL_BENCH_CMD=$CMDLINE \
+  ONEHAUL_BENCH_OUT=$OUT ONEHAUL_BENCH_CMD=$CMDLINE ONEHAUL_BENCH_ATTEMPTS=$ATTEMPTS \
   mvn -B -q --no-transfer-progress test -Dtest=GuestStrategiesBench -Dsurefire.excludedGroups= \
     -Dsurefire.failIfNoSpecifiedTests=false || rc=$?
 if [ -f "$OUT.txt" ]; then cat "$OUT.txt"; echo "written: $OUT.tsv $OUT.txt"; fi
