@@ -367,7 +367,10 @@ class GuestStrategiesBench {
                      before the move to two verification rounds after it on the destination; total = report's
                      totalSeconds; MiB = report's bytesMoved (all phases, including the pre-sync of the rootfs
                      image); x_mem = bytesMoved / the writer's memory; ratios: this row / stop-and-copy's row of the
-                     same dirty rate in this run.
+                     same dirty rate in this run. The report counts no bytes for the final dump into a page
+                     server (its dump phase has none): streamed's memory pages, and the last dirty pages of
+                     pre-copy, are missing from its bytesMoved (streamed's MiB is the rootfs pre-sync and the
+                     non-page images only).
                 Absolute times are under TCG emulation (roughly 5-10x native for these steps): read the ratios.
                 """);
         txt.append("\nruns:\n");
