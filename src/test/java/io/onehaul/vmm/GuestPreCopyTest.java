@@ -35,7 +35,11 @@ class GuestPreCopyTest {
     private static final String WRITER = "/var/tmp/onehaul-guest-test/writer";
     /** The writer's memory: small enough for emulation, large enough that rounds matter. */
     private static final int WRITER_MIB = 32;
-    private static final AtomicInteger NEXT = new AtomicInteger();
+    /**
+     * VM ids of this spec's own (1100-1199): oned's fake keeps per-VM attributes (the strategies) for the
+     * whole test run, so a VM id shared with another spec would hand it this one's strategy.
+     */
+    private static final AtomicInteger NEXT_VMID = new AtomicInteger(1100);
 
     @TempDir Path work;
     TestVm made;
@@ -127,7 +131,7 @@ class GuestPreCopyTest {
         tb = tb();
         DriverHarness oned = DriverHarness.forTestBed(tb, work);
         OnedMigrationHarness migrate = new OnedMigrationHarness(oned);
-        int id = 600 + (int) (ProcessHandle.current().pid() % 50) * 4 + NEXT.getAndIncrement();
+        int id = NEXT_VMID.getAndIncrement();
         TestVm vm = GuestCounter.vm(tb, id);
         made = vm.deployed("one-" + id);
         OnedMessages.memoryMb(id, 128);
