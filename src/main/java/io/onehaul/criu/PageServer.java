@@ -57,6 +57,17 @@ public final class PageServer {
         stop(dst, workDir);
     }
 
+    /** The bytes of memory pages a page server wrote into {@code imagesDir} (its pages-*.img files). */
+    public static long receivedBytes(HostShell dst, String imagesDir) {
+        CommandResult r = dst.run("find " + Shell.quote(imagesDir) + " -maxdepth 1 -name 'pages-*.img' -printf '%s\\n'"
+                + " | awk '{ s += $1 } END { print s + 0 }'", QUICK);
+        if (!r.ok()) {
+            throw new HostException(dst.host(), "cannot read what the page server received in " + imagesDir + ": "
+                    + r.reason());
+        }
+        return Long.parseLong(r.stdout().strip());
+    }
+
     /** Ends it if it still runs (a dump that never came, a rollback); idempotent. */
     public static void stop(HostShell dst, String workDir) {
         String pid = Shell.quote(workDir + "/page-server.pid");

@@ -64,13 +64,7 @@ public final class PreDumpRounds {
 
     /** The bytes of memory round {@code n} brought to the destination (its pages files). */
     public static long receivedBytes(HostShell destination, String vmFolder, int n) {
-        String dir = Shell.quote(round(vmFolder, n));
-        CommandResult r = destination.run("find " + dir + " -maxdepth 1 -name 'pages-*.img' -printf '%s\\n'"
-                + " | awk '{ s += $1 } END { print s + 0 }'", QUICK);
-        if (!r.ok()) {
-            throw new HostException(destination.host(), "cannot read what pre-dump round " + n + " sent: " + r.reason());
-        }
-        return Long.parseLong(r.stdout().strip());
+        return PageServer.receivedBytes(destination, round(vmFolder, n));
     }
 
     /** Removes every round on one host; idempotent. */

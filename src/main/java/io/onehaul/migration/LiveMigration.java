@@ -226,6 +226,11 @@ public final class LiveMigration {
         }
 
         @Override
+        public void addBytes(Phase p, long bytes) {
+            report.addBytes(p, bytes);
+        }
+
+        @Override
         public void note(String text) {
             report.notes.add(text);
             log.info("{}", text);

@@ -70,6 +70,23 @@ public final class MigrationReport {
         }
     }
 
+    /** Adds bytes to the latest record of {@code p} (a phase whose bytes are known only after it ended). */
+    void addBytes(Phase p, long bytes) {
+        String name = p.name().toLowerCase(Locale.ROOT);
+        for (int i = phases.size() - 1; i >= 0; i--) {
+            PhaseRecord x = phases.get(i);
+            if (x.phase().equals(name)) {
+                long before = x.bytes() == null ? 0 : x.bytes();
+                phases.set(i, new PhaseRecord(x.phase(), x.ms(), before + bytes, x.error()));
+                if (bytes > 0) {
+                    bytesMoved += bytes;
+                }
+                return;
+            }
+        }
+        throw new IllegalStateException("no " + name + " phase to add bytes to");
+    }
+
     public long phaseMs(Phase p) {
         String name = p.name().toLowerCase(Locale.ROOT);
         return phases.stream().filter(x -> x.phase().equals(name)).mapToLong(PhaseRecord::ms).sum();

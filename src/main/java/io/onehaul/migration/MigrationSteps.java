@@ -62,6 +62,13 @@ public interface MigrationSteps {
     interface WithPageServer {
         /** Starts the CRIU page server on the destination (and the path to it) for the dump's pages. */
         void startPageServer(MigrationRequest r);
+
+        /**
+         * After the destination runs: the bytes of memory pages the page server received from the dump (what
+         * the link carried in the freeze besides the final copy). Pages of earlier pre-dump rounds are not
+         * counted again.
+         */
+        long pageServerReceived(MigrationRequest r);
     }
 
     /** Capability: pre-dump rounds while the container runs (pre-copy, hybrid); needs soft-dirty tracking. */

@@ -34,6 +34,9 @@ public interface MigrationStrategy {
     interface Phases {
         <T> T run(Phase phase, Supplier<T> step);
 
+        /** Adds bytes a phase moved that its step could only count after it ended (pages a page server received). */
+        void addBytes(Phase phase, long bytes);
+
         /** A line for the report's notes and the VM log (per-round figures, why a loop stopped). */
         void note(String text);
     }

@@ -36,6 +36,6 @@ public final class PreCopy implements MigrationStrategy {
 
     @Override
     public Freeze freeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
-        return StopAndCopy.copyThenRestore(r, steps, phases, MemoryTransport.PAGE_SERVER);
+        return Streamed.dumpToPageServer(r, steps, phases);
     }
 }

@@ -37,6 +37,16 @@ public final class Streamed implements MigrationStrategy {
 
     @Override
     public Freeze freeze(MigrationRequest r, MigrationSteps steps, Phases phases) {
-        return StopAndCopy.copyThenRestore(r, steps, phases, MemoryTransport.PAGE_SERVER);
+        return dumpToPageServer(r, steps, phases);
+    }
+
+    /**
+     * The freeze with the pages streamed to the destination's page server (streamed, and pre-copy's final
+     * dump). The pages are counted once the destination runs, so counting adds nothing to the freeze.
+     */
+    static Freeze dumpToPageServer(MigrationRequest r, MigrationSteps steps, Phases phases) {
+        Freeze freeze = StopAndCopy.copyThenRestore(r, steps, phases, MemoryTransport.PAGE_SERVER);
+        phases.addBytes(Phase.DUMP, Capability.as(steps, MigrationSteps.WithPageServer.class).pageServerReceived(r));
+        return freeze;
     }
 }

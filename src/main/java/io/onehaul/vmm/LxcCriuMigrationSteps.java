@@ -146,6 +146,11 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
                 r.sourceHost());
     }
 
+    @Override
+    public long pageServerReceived(MigrationRequest r) {
+        return PageServer.receivedBytes(dst.shell(), destinationImages(r));
+    }
+
     /** The page servers' port and the SSH tunnel to it, once per migration (every round and the dump use it). */
     private void openPageTunnel(MigrationRequest r) {
         if (tunnel != null) {

@@ -70,6 +70,9 @@ class LiveMigrationTest {
             return rounds.get(round - 1);
         }
         @Override public void startPageServer(MigrationRequest r) { step("pageServer"); }
+        /** What the page server received from the dump, counted after the destination runs. */
+        long pageServerBytes = 0;
+        @Override public long pageServerReceived(MigrationRequest r) { return pageServerBytes; }
         @Override public void prepareLazyPages(MigrationRequest r) { step("prepareLazy"); }
         /** The dump fails the way CRIU refuses a container it cannot checkpoint. */
         boolean criuRefuses;

@@ -45,6 +45,25 @@ class StrategiesTest {
     }
 
     @Test
+    void streamed_counts_the_pages_its_page_server_received_as_the_dumps_bytes() {
+        FakeSteps steps = new FakeSteps();
+        steps.pageServerBytes = 64 * MIB;
+        MigrationReport rep = run(steps, new Streamed());
+        assertEquals(1000 + 64 * MIB + 50, rep.bytesMoved, "pre-sync + pages into the page server + final copy");
+        assertEquals(64 * MIB, rep.phases.stream().filter(p -> p.phase().equals("dump")).findFirst().orElseThrow().bytes());
+    }
+
+    @Test
+    void pre_copy_counts_the_rounds_and_the_final_dumps_pages_once_each() {
+        FakeSteps steps = new FakeSteps();
+        steps.features = new HostFeatures(true, false, true, 100 * MIB, 1024 * MIB, "");
+        steps.rounds = List.of(1024 * MIB, 90 * MIB);
+        steps.pageServerBytes = 7 * MIB;
+        MigrationReport rep = run(steps, new PreCopy(new PreCopyStopRule(2.0, 100 * MIB)));
+        assertEquals(1000 + 1024 * MIB + 90 * MIB + 7 * MIB + 50, rep.bytesMoved);
+    }
+
+    @Test
     void streamed_rolls_back_like_stop_and_copy_when_the_page_server_cannot_start() {
         FakeSteps steps = new FakeSteps("pageServer");
         MigrationFailedException e = assertThrows(MigrationFailedException.class, () -> run(steps, new Streamed()));
@@ -113,6 +132,9 @@ class StrategiesTest {
             public <T> T run(Phase phase, Supplier<T> step) {
                 return step.get();
             }
+
+            @Override
+            public void addBytes(Phase phase, long bytes) {}
 
             @Override
             public void note(String text) {

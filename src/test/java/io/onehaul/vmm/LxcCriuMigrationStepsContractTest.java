@@ -86,6 +86,9 @@ class LxcCriuMigrationStepsContractTest {
             }
 
             @Override
+            public void addBytes(Phase phase, long bytes) {}
+
+            @Override
             public void note(String text) {}
         };
     }
