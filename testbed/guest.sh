@@ -352,12 +352,15 @@ start_qemu() {
   command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (bash testbed/install-deps.sh)"
   qemu-img create -q -f qcow2 -F raw -b "$img/rootfs.raw" "$STATE/disk.qcow2"
   : > "$STATE/console.log"
-  # TCG (no /dev/kvm here), one host thread per vCPU. -cpu max: the most TCG can emulate (xsave, etc.).
+  # TCG (no /dev/kvm here) on one host thread for all vCPUs (thread=single). With one thread per vCPU
+  # (thread=multi) the guest kernel panicked under load ("Oops: int3" in __schedule): it patches its own
+  # code (static keys, int3 first) while the other vCPU runs a stale translation of it. -cpu max: the most
+  # TCG can emulate (xsave, etc.).
   # -no-reboot: a guest that panics or reboots ends qemu instead of looping. fds 8/9 (locks) closed.
   # apparmor=0: Debian's kernel has AppArmor, and LXC then refuses to start a container without its
   # profiles ("Incomplete AppArmor support"); the front-end's test bed hosts have none either, so the
   # driver's container configs (no lxc.apparmor lines) are the same in both.
-  qemu-system-x86_64 -name "$GUEST_NAME" -machine pc -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM_MB" \
+  qemu-system-x86_64 -name "$GUEST_NAME" -machine pc -accel tcg,thread=single -cpu max -smp "$SMP" -m "$MEM_MB" \
     -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
     -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw net.ifnames=0 panic=-1 apparmor=0" \

@@ -2,6 +2,7 @@ package io.onehaul.criu;
 
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
+import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.LxcHost;
@@ -46,8 +47,7 @@ public final class Checkpointer {
             sh.writeFile(conf, configText(options.dumpConfig()), QUICK);
             env.put("CRIU_CONFIG_FILE", conf);
         }
-        String dump = Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n "
-                + Shell.quote(name) + " -s -D " + Shell.quote(cp.partial());
+        String dump = Shell.envPrefix(env) + dumpCommand(lxc.lxcPath(), name, cp.partial());
         long start = System.nanoTime();
         sh.check("starting the CRIU dump of " + name, cp.startDetachedCommand(dump), QUICK);
         String rc = awaitSave(cp, timeout);
@@ -137,6 +137,15 @@ public final class Checkpointer {
     }
 
     /** The restore as one shell line (so a migration can batch it with the mounts in the freeze). */
+    /**
+     * The dump of a container into {@code dir}, after which it stops: lxc-checkpoint's, by a host program
+     * that also dumps a container lxc-checkpoint restored on a cgroup2 host (which LXC itself cannot).
+     */
+    static String dumpCommand(String lxcPath, String name, String dir) {
+        return HostScript.sh(Checkpointer.class, "dump.sh") + " " + Shell.quote(lxcPath) + " " + Shell.quote(name) + " "
+                + Shell.quote(dir);
+    }
+
     public String restoreCommand(String name, String dir, String confPath) {
         Map<String, String> env = new LinkedHashMap<>(options.env());
         if (!options.restoreConfig().isEmpty()) {

@@ -97,8 +97,7 @@ public final class HeldDump {
         }
         Map<String, String> env = new LinkedHashMap<>(options.env());
         env.put("CRIU_CONFIG_FILE", work + "/dump.conf");
-        String dump = Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath()) + " -n " + Shell.quote(name)
-                + " -s -D " + Shell.quote(imagesDir());
+        String dump = Shell.envPrefix(env) + Checkpointer.dumpCommand(lxc.lxcPath(), name, imagesDir());
         // setsid + redirections: the dump outlives this SSH command and never holds its channel.
         // Not "a && b && setsid … &": that backgrounds the whole list in a subshell that keeps the channel.
         String background = "chmod 700 " + w + "/hold.sh && date +%s.%N > " + w + "/dump-start || exit 1; "
@@ -132,7 +131,7 @@ public final class HeldDump {
         HoldLease.markRestoreBegun(lxc.shell(), work);
     }
 
-    /** The destination runs: CRIU ends the held processes; returns when lxc-checkpoint has exited. */
+    /** The destination runs: CRIU ends the held processes; returns when the dump has exited. */
     public int commit(Duration timeout) {
         return decide("commit", timeout);
     }
@@ -155,11 +154,11 @@ public final class HeldDump {
     public void endPageService() {
         String w = Shell.quote(work);
         // Its peer gone, CRIU ends the page service by itself and resumes the tasks: give it that chance
-        // (a SIGKILL in the middle of it can leave them frozen). "[c]riu": the pattern must not match the
-        // shell that runs this very command line.
+        // (a SIGKILL in the middle of it can leave them frozen). Anchored at the command's start: only CRIU
+        // itself, never a shell whose command line holds the dump's (this one, or the one that waits for it).
         lxc.shell().run("i=0; while [ ! -f " + w + "/dump.rc ] && [ $i -lt " + PAGE_SERVICE_END_TICKS + " ]; do "
                 + "i=$((i+1)); sleep 0.05; done; [ -f " + w + "/dump.rc ] || pkill -KILL -f "
-                + Shell.quote("[c]riu .*dump.* " + imagesDir()) + " 2>/dev/null; true", Duration.ofSeconds(60));
+                + Shell.quote("^[^ ]*criu dump .*-D " + imagesDir()) + " 2>/dev/null; true", Duration.ofSeconds(60));
     }
 
     /** True if a dump was started here (so a decision is owed). */
