@@ -31,7 +31,12 @@ record HostFacts(Map<String, String> values) {
         cmd.append(Shell.envPrefix(criuEnv)).append("criu check --feature mem_dirty_track >/dev/null 2>&1 && echo dirty_track=yes; ");
         cmd.append(Shell.envPrefix(criuEnv)).append("criu check --feature uffd-noncoop >/dev/null 2>&1 && echo uffd=yes; ");
         cmd.append("echo pipe_max=$(cat /proc/sys/fs/pipe-max-size 2>/dev/null); ");
-        cmd.append("echo mem=$(lxc-cgroup -P ").append(p).append(" -n ").append(n).append(" memory.current 2>/dev/null || lxc-cgroup -P ")
+        // cgroup2: the memory of the cgroup the container's init is in. Not LXC's answer: for a container
+        // lxc-checkpoint restored, LXC up to 6.0.6 may name a cgroup its tasks are not in (criu/dump.sh)
+        cmd.append("pid=$(lxc-info -P ").append(p).append(" -n ").append(n).append(" -p -H 2>/dev/null); ")
+                .append("cg=$(sed -n 's|^0::/||p' \"/proc/${pid:-0}/cgroup\" 2>/dev/null); ")
+                .append("echo mem=$( { [ -n \"$pid\" ] && [ -f /sys/fs/cgroup/cgroup.controllers ] && cat \"/sys/fs/cgroup/$cg/memory.current\"; }")
+                .append(" 2>/dev/null || lxc-cgroup -P ").append(p).append(" -n ").append(n).append(" memory.current 2>/dev/null || lxc-cgroup -P ")
                 .append(p).append(" -n ").append(n).append(" memory.usage_in_bytes 2>/dev/null); ");
         cmd.append("if [ -f ").append(p).append("/").append(n).append("/config ]; then echo state=$(lxc-info -P ").append(p)
                 .append(" -n ").append(n).append(" -s -H 2>/dev/null); else echo state=UNDEFINED; fi; ");
