@@ -22,6 +22,7 @@ import io.onehaul.oned.OnedException;
 import io.onehaul.progress.MigrationProgress;
 import io.onehaul.progress.OnedProgress;
 import java.io.PrintStream;
+import io.onehaul.inflight.VmClaim;
 import java.nio.file.Path;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -108,6 +109,11 @@ public final class ActionContext {
     }
 
     /** Tags every later log line with the VM id, so oned puts it in that VM's log. */
+    /** Claims the VM for this action for as long as it runs ({@link VmClaim}); refused if another holds it. */
+    public VmClaim claim(int vmid, String action) {
+        return VmClaim.claim(config.stateDir().resolve("inflight"), vmid, action, java.time.Instant.now());
+    }
+
     public void vm(int vmid) {
         VmLogContext.setVm(vmid);
     }

@@ -2,6 +2,7 @@ package io.onehaul.cli;
 
 import io.onehaul.config.OneHaulConfig;
 import io.onehaul.host.HostException;
+import io.onehaul.inflight.VmBusyException;
 import io.onehaul.log.LoggingSetup;
 import io.onehaul.log.VmLogContext;
 import io.onehaul.opennebula.BadInputException;
@@ -43,6 +44,10 @@ abstract class DriverAction implements Callable<Integer> {
             log.error("{} refused: {}", action(), e.getMessage());
             io.err().println(action() + ": bad input: " + oneLine(e.getMessage()));
             return OneHaul.BAD_INPUT;
+        } catch (VmBusyException e) {
+            log.error("{}", e.getMessage());
+            io.err().println(action() + ": " + oneLine(e.getMessage()));
+            return OneHaul.FAILED;
         } catch (HostException | io.onehaul.vmm.ActionFailedException | io.onehaul.policy.guard.PlacementRefusedException | io.onehaul.oned.OnedException e) {
             log.error("{} failed: {}", action(), e.getMessage());
             io.err().println(action() + ": " + oneLine(e.getMessage()));

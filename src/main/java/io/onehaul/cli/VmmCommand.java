@@ -1,5 +1,6 @@
 package io.onehaul.cli;
 
+import io.onehaul.inflight.VmClaim;
 import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.VmXml;
 import io.onehaul.opennebula.VmmArgs;
@@ -119,7 +120,9 @@ public final class VmmCommand {
         protected int execute(ActionContext ctx) {
             VmmArgs.Save a = VmmArgs.save(argv);
             ctx.vm(a.vmid());
-            ctx.lifecycle().save(a, ctx.message());
+            try (VmClaim claim = ctx.claim(a.vmid(), "save")) {
+                ctx.lifecycle().save(a, ctx.message());
+            }
             return 0;
         }
     }
@@ -138,7 +141,9 @@ public final class VmmCommand {
             VmmArgs.Restore a = VmmArgs.restore(argv);
             ctx.vm(a.vmid());
             DriverMessage m = ctx.message();
-            ctx.lifecycle().restore(a, m);
+            try (VmClaim claim = ctx.claim(a.vmid(), "restore")) {
+                ctx.lifecycle().restore(a, m);
+            }
             return 0;
         }
     }
@@ -157,7 +162,7 @@ public final class VmmCommand {
             VmmArgs.Migrate a = VmmArgs.migrate(argv);
             ctx.vm(a.vmid());
             var request = io.onehaul.migration.MigrationRequest.from(a, ctx.message(), ctx.settings().datastoreLocation());
-            try {
+            try (VmClaim claim = ctx.claim(a.vmid(), "migrate")) {
                 ctx.migrateAction(a.vmid()).migrate(request);
                 return 0;
             } catch (io.onehaul.migration.MigrationFailedException e) {
