@@ -103,7 +103,8 @@ public final class Checkpointer {
 
     /**
      * A CRIU that died while dumping (killed, or its host cut off) can leave the container frozen and its
-     * network locked (the iptables chain CRIU, shared notes): thaw it and clear the lock, so it runs as before.
+     * network locked (the iptables chain CRIU, shared notes), and a lazy dump leaves its tasks stopped:
+     * thaw it, clear the lock and continue them, so it runs as before.
      */
     public void recoverFromFailedDump(String name) {
         HostShell sh = lxc.shell();
@@ -112,7 +113,10 @@ public final class Checkpointer {
         sh.run("[ \"$(lxc-info " + p + " -n " + n + " -s -H 2>/dev/null)\" = FROZEN ] && lxc-unfreeze " + p + " -n " + n
                 + "; pid=$(lxc-info " + p + " -n " + n + " -p -H 2>/dev/null); case \"$pid\" in ''|*[!0-9]*) exit 0;; esac; "
                 + "ns=\"nsenter -t $pid -n\"; for t in iptables ip6tables; do $ns $t -L CRIU >/dev/null 2>&1 || continue; "
-                + "$ns $t -D INPUT -j CRIU; $ns $t -D OUTPUT -j CRIU; $ns $t -F CRIU; $ns $t -X CRIU; done 2>/dev/null; true",
+                + "$ns $t -D INPUT -j CRIU; $ns $t -D OUTPUT -j CRIU; $ns $t -F CRIU; $ns $t -X CRIU; done 2>/dev/null; "
+                // a lazy dump leaves its tasks stopped (leave-stopped): every stopped task in the container's
+                // pid namespace goes on
+                + "pgrep --ns \"$pid\" --nslist pid -r T | xargs -r kill -CONT 2>/dev/null; true",
                 QUICK);
     }
 

@@ -152,18 +152,12 @@ public final class LazyPages {
                 }
                 my $tick = 0;
                 while (1) {
-                    # progress for the driver: the daemon reads pages and works (bytes read, CPU time); a
-                    # daemon waiting on a dead peer does neither
+                    # progress for the driver: the bytes the daemon has read (pages, and their requests'
+                    # answers). Not its CPU time: a daemon whose peer is gone can spin without reading a byte.
                     if ($tick++ %% 25 == 0 && open(my $io, '<', "/proc/$pid/io")) {
                         my ($rc) = map { /^rchar: (\\d+)/ ? $1 : () } <$io>; close $io;
-                        my $cpu = '';
-                        if (open(my $sf, '<', "/proc/$pid/stat")) {
-                            my $st = <$sf> // ''; close $sf;
-                            my @f = split(/ /, substr($st, rindex($st, ')') + 2));
-                            $cpu = ($f[11] // 0) + ($f[12] // 0);
-                        }
                         if (defined $rc && open(my $p, '>', "$status.progress.tmp")) {
-                            print $p "$rc $cpu\\n"; close $p; rename("$status.progress.tmp", "$status.progress");
+                            print $p "$rc\\n"; close $p; rename("$status.progress.tmp", "$status.progress");
                         }
                     }
                     grab();

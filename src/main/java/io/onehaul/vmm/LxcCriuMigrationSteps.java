@@ -46,7 +46,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     static final String WORK = ".migration";
     private static final Duration QUICK = Duration.ofSeconds(30);
     /** Post-copy fails when the destination's daemon reads nothing for this long (its source is gone or stuck). */
-    static final Duration LAZY_STALL_LIMIT = Duration.ofSeconds(30);
+    static final Duration LAZY_STALL_LIMIT = Duration.ofSeconds(10);
 
     private final DriverSettings settings;
     private final LxcHost src;
@@ -247,8 +247,12 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
             case LOCAL_IMAGES -> held.start(r.container(), settings.checkpointTimeout());
             case PAGE_SERVER -> held.start(r.container(), settings.checkpointTimeout(),
                     afterRounds("page-server", "address 127.0.0.1", "port " + pagePort), 0);
+            // leave-stopped: CRIU's page service ends the same way when the destination has every page
+            // and when the stream was cut (the link, the tunnel, the destination died), and would then kill
+            // the tasks. Left stopped, with their memory whole, only the driver ends them: killed at commit,
+            // continued at rollback (Checkpointer.recoverFromFailedDump).
             case LAZY -> held.start(r.container(), settings.checkpointTimeout(),
-                    afterRounds("lazy-pages", "address 127.0.0.1", "port " + lazyPort), lazyPort);
+                    afterRounds("lazy-pages", "address 127.0.0.1", "port " + lazyPort, "leave-stopped"), lazyPort);
         };
     }
 
@@ -416,8 +420,13 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
         int rc = held.commit(settings.checkpointTimeout());
         ContainerState s = src.state(r.container());
         if (rc != 0 || (s != ContainerState.STOPPED && s != ContainerState.UNDEFINED)) {
-            // The destination runs: whatever CRIU said, the source copy must not.
-            log.warn("CRIU ended with {} after commit and the source is {}: killing the source copy", rc, s);
+            // The destination runs: whatever CRIU said, the source copy must not. (Post-copy's source is
+            // left stopped by design: ending it is this decision.)
+            if (transport == MemoryTransport.LAZY && rc == 0) {
+                log.info("every page reached {}: ending the stopped source copy on {}", r.destinationHost(), r.sourceHost());
+            } else {
+                log.warn("CRIU ended with {} after commit and the source is {}: killing the source copy", rc, s);
+            }
             src.stop(r.container(), true, settings.stopTimeout());
         }
         closeTunnel();

@@ -114,16 +114,8 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
                 "tbf", "100"), Repo.root(), java.util.Map.of(), new byte[0], 60);
         assertEquals(0, shape.exit(), shape.stderr());
         try {
-            CompletableFuture<Outcome> move = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            // wait until the destination runs and pulls pages, then kill the page source (the source's dump)
-            tb.execOk("h2", "for i in $(seq 1 1500); do [ \"$(lxc-info -n " + vm.deployId() + " -s -H 2>/dev/null)\" = RUNNING ] "
-                    + "&& pgrep -f '[l]azy-guard.pl' >/dev/null && exit 0; sleep 0.02; done; exit 1");
+            // once the destination runs and pulls pages, the page source (the source's dump) is killed
+            CompletableFuture<Outcome> move = moveUntilPulling(vm);
             Thread.sleep(300);
             tb.execOk("h1", "pkill -KILL -f '[c]riu .*dump.* " + images + "'");
             Outcome out = move.get(240, TimeUnit.SECONDS);
@@ -143,5 +135,89 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
             Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
                     Repo.root(), java.util.Map.of(), new byte[0], 60);
         }
+    }
+
+    /**
+     * The link between the two hosts goes silent (every packet dropped both ways; the front-end still reaches
+     * both) while the destination pulls pages: CRIU's page service on the source sees its stream end as if
+     * it were done, and must not end the held tasks. The stall is found by bytes, the destination copy is
+     * killed before it could read a missing page, and the source goes on with its memory whole.
+     */
+    @Test
+    void post_copy_cut_silently_between_the_hosts_leaves_the_source_to_resume_with_its_memory() throws Exception {
+        TestVm vm = runningOnH1("post-copy", 512);
+        Tick before = advancing(tb, "h1", vm);
+        Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
+                "tbf", "100"), Repo.root(), java.util.Map.of(), new byte[0], 60);
+        assertEquals(0, shape.exit(), shape.stderr());
+        String h1 = tb.ip("h1");
+        String h2 = tb.ip("h2");
+        try {
+            CompletableFuture<Outcome> move = moveUntilPulling(vm);
+            Thread.sleep(1500);
+            tb.execOk("h1", "iptables -I INPUT -s " + h2 + " -j DROP && iptables -I OUTPUT -d " + h2 + " -j DROP");
+            tb.execOk("h2", "iptables -I INPUT -s " + h1 + " -j DROP && iptables -I OUTPUT -d " + h1 + " -j DROP");
+            long cut = System.nanoTime();
+            Outcome out = move.get(300, TimeUnit.SECONDS);
+            long toDecision = (System.nanoTime() - cut) / 1_000_000;
+
+            assertFalse(out.success(), out.allStderr());
+            assertTrue(out.reply().contains("still running on h1"), out.reply());
+            assertTrue(out.allStderr().contains("POST-COPY FAILED on h2"), out.allStderr());
+            assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "no destination copy runs on");
+            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+            assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
+            assertMemoryIntact("h1", vm);
+            System.out.println("PARTITION post-copy: cut -> source running again and oned told: " + toDecision + " ms");
+        } finally {
+            tb.exec("h1", "iptables -D INPUT -s " + h2 + " -j DROP; iptables -D OUTPUT -d " + h2 + " -j DROP");
+            tb.exec("h2", "iptables -D INPUT -s " + h1 + " -j DROP; iptables -D OUTPUT -d " + h1 + " -j DROP");
+            Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
+                    Repo.root(), java.util.Map.of(), new byte[0], 60);
+        }
+    }
+
+    /**
+     * The source's end of the page stream goes (its SSH tunnel ends, as when its keepalives give up): CRIU's
+     * page service sees the stream end as if every page had been sent. Its tasks are left stopped, not
+     * ended, so the rollback resumes them with their memory.
+     */
+    @Test
+    void post_copy_whose_page_stream_ends_at_the_source_leaves_the_source_to_resume() throws Exception {
+        TestVm vm = runningOnH1("post-copy", 512);
+        Tick before = advancing(tb, "h1", vm);
+        Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
+                "tbf", "100"), Repo.root(), java.util.Map.of(), new byte[0], 60);
+        assertEquals(0, shape.exit(), shape.stderr());
+        try {
+            CompletableFuture<Outcome> move = moveUntilPulling(vm);
+            Thread.sleep(1000);
+            tb.execOk("h1", "kill \"$(cat " + TunnelPidFiles.lazyPages(vm.deployId()) + ")\"");
+            Outcome out = move.get(300, TimeUnit.SECONDS);
+
+            assertFalse(out.success(), out.allStderr());
+            assertTrue(out.reply().contains("still running on h1"), out.reply());
+            assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "no destination copy runs on");
+            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+            assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
+            assertMemoryIntact("h1", vm);
+        } finally {
+            Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
+                    Repo.root(), java.util.Map.of(), new byte[0], 60);
+        }
+    }
+
+    /** Starts the move of {@code vm} to h2 with post-copy; returns once h2 runs it and pulls its pages. */
+    private CompletableFuture<Outcome> moveUntilPulling(TestVm vm) {
+        CompletableFuture<Outcome> move = CompletableFuture.supplyAsync(() -> {
+            try {
+                return migrate.liveMigrate(vm, vm.onHost("h2", 100, 3));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        tb.execOk("h2", "for i in $(seq 1 1500); do [ \"$(lxc-info -n " + vm.deployId() + " -s -H 2>/dev/null)\" = RUNNING ] "
+                + "&& pgrep -f '[l]azy-guard.pl' >/dev/null && exit 0; sleep 0.02; done; exit 1");
+        return move;
     }
 }
