@@ -106,35 +106,14 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
 
     @Test
     void post_copy_whose_page_source_dies_mid_transfer_never_runs_on_with_missing_pages() throws Exception {
-        TestVm vm = runningOnH1("post-copy", 512);
-        Tick before = advancing(tb, "h1", vm);
-        String images = vm.sysdir() + "/.migration/images";
-        // slow the link so that pages are still in flight when the source's CRIU dies
-        Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
-                "tbf", "100"), Repo.root(), java.util.Map.of(), new byte[0], 60);
-        assertEquals(0, shape.exit(), shape.stderr());
-        try {
-            // once the destination runs and pulls pages, the page source (the source's dump) is killed
-            CompletableFuture<Outcome> move = moveUntilPulling(vm);
-            Thread.sleep(300);
-            tb.execOk("h1", "pkill -KILL -f '[c]riu .*dump.* " + images + "'");
-            Outcome out = move.get(240, TimeUnit.SECONDS);
-
-            assertFalse(out.success(), out.allStderr());
-            assertTrue(out.reply().contains("still running on h1"), out.reply());
-            assertTrue(out.allStderr().contains("POST-COPY FAILED on h2"), "said loudly in the VM log: " + out.allStderr());
-            assertTrue(out.allStderr().contains("before every page arrived; the destination copy was killed"),
-                    out.allStderr());
-            assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "no destination copy runs on");
-            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
-            assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
-            assertMemoryIntact("h1", vm);
-            assertEquals(1, tb.exec("h1", "nsenter -t $(lxc-info -n " + vm.deployId() + " -p -H) -n iptables -L CRIU")
-                    .exit(), "CRIU's network lock was cleared");
-        } finally {
-            Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
-                    Repo.root(), java.util.Map.of(), new byte[0], 60);
-        }
+        // the page source (the source's dump) is killed while h2 pulls
+        Struck r = postCopyStruckWhilePulling(300, vm -> tb.execOk("h1", "pkill -KILL -f '[c]riu .*dump.* "
+                + vm.sysdir() + "/.migration/images'"), vm -> { });
+        assertTrue(r.out().allStderr().contains("POST-COPY FAILED on h2"), "said loudly in the VM log: " + r.out().allStderr());
+        assertTrue(r.out().allStderr().contains("before every page arrived; the destination copy was killed"),
+                r.out().allStderr());
+        assertEquals(1, tb.exec("h1", "nsenter -t $(lxc-info -n " + r.vm().deployId() + " -p -H) -n iptables -L CRIU")
+                .exit(), "CRIU's network lock was cleared");
     }
 
     /**
@@ -145,36 +124,17 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
      */
     @Test
     void post_copy_cut_silently_between_the_hosts_leaves_the_source_to_resume_with_its_memory() throws Exception {
-        TestVm vm = runningOnH1("post-copy", 512);
-        Tick before = advancing(tb, "h1", vm);
-        Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
-                "tbf", "100"), Repo.root(), java.util.Map.of(), new byte[0], 60);
-        assertEquals(0, shape.exit(), shape.stderr());
         String h1 = tb.ip("h1");
         String h2 = tb.ip("h2");
-        try {
-            CompletableFuture<Outcome> move = moveUntilPulling(vm);
-            Thread.sleep(1500);
+        Struck r = postCopyStruckWhilePulling(1500, vm -> {
             tb.execOk("h1", "iptables -I INPUT -s " + h2 + " -j DROP && iptables -I OUTPUT -d " + h2 + " -j DROP");
             tb.execOk("h2", "iptables -I INPUT -s " + h1 + " -j DROP && iptables -I OUTPUT -d " + h1 + " -j DROP");
-            long cut = System.nanoTime();
-            Outcome out = move.get(300, TimeUnit.SECONDS);
-            long toDecision = (System.nanoTime() - cut) / 1_000_000;
-
-            assertFalse(out.success(), out.allStderr());
-            assertTrue(out.reply().contains("still running on h1"), out.reply());
-            assertTrue(out.allStderr().contains("POST-COPY FAILED on h2"), out.allStderr());
-            assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "no destination copy runs on");
-            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
-            assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
-            assertMemoryIntact("h1", vm);
-            System.out.println("PARTITION post-copy: cut -> source running again and oned told: " + toDecision + " ms");
-        } finally {
+        }, vm -> {
             tb.exec("h1", "iptables -D INPUT -s " + h2 + " -j DROP; iptables -D OUTPUT -d " + h2 + " -j DROP");
             tb.exec("h2", "iptables -D INPUT -s " + h1 + " -j DROP; iptables -D OUTPUT -d " + h1 + " -j DROP");
-            Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
-                    Repo.root(), java.util.Map.of(), new byte[0], 60);
-        }
+        });
+        assertTrue(r.out().allStderr().contains("POST-COPY FAILED on h2"), r.out().allStderr());
+        System.out.println("PARTITION post-copy: cut -> source running again and oned told: " + r.msAfterStrike() + " ms");
     }
 
     /**
@@ -184,6 +144,26 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
      */
     @Test
     void post_copy_whose_page_stream_ends_at_the_source_leaves_the_source_to_resume() throws Exception {
+        Struck r = postCopyStruckWhilePulling(1000, vm -> tb.execOk("h1", "kill \"$(cat "
+                + TunnelPidFiles.lazyPages(vm.deployId()) + ")\""), vm -> { });
+        System.out.println("PARTITION post-copy: source tunnel ended -> source running again and oned told: "
+                + r.msAfterStrike() + " ms");
+    }
+
+    /** Something done to the test bed in the middle of a post-copy pull (and undone after). */
+    interface Fault {
+        void on(TestVm vm) throws Exception;
+    }
+
+    /** What a fault led to: the VM, what oned was told, and how long after the fault the driver answered. */
+    record Struck(TestVm vm, Outcome out, long msAfterStrike) {}
+
+    /**
+     * Moves a container whose workload checks 512 MiB by post-copy from h1 to h2 over a 100 Mbit/s link (so
+     * pages are still in flight), {@code strike}s {@code afterMs} after h2 runs it and pulls, and checks the
+     * promise: the move failed, no copy on h2, the source runs on with the same processes and every page.
+     */
+    private Struck postCopyStruckWhilePulling(long afterMs, Fault strike, Fault heal) throws Exception {
         TestVm vm = runningOnH1("post-copy", 512);
         Tick before = advancing(tb, "h1", vm);
         Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
@@ -191,9 +171,11 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
         assertEquals(0, shape.exit(), shape.stderr());
         try {
             CompletableFuture<Outcome> move = moveUntilPulling(vm);
-            Thread.sleep(1000);
-            tb.execOk("h1", "kill \"$(cat " + TunnelPidFiles.lazyPages(vm.deployId()) + ")\"");
+            Thread.sleep(afterMs);
+            strike.on(vm);
+            long struck = System.nanoTime();
             Outcome out = move.get(300, TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - struck) / 1_000_000;
 
             assertFalse(out.success(), out.allStderr());
             assertTrue(out.reply().contains("still running on h1"), out.reply());
@@ -201,7 +183,9 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
             assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
             assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
             assertMemoryIntact("h1", vm);
+            return new Struck(vm, out, ms);
         } finally {
+            heal.on(vm);
             Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
                     Repo.root(), java.util.Map.of(), new byte[0], 60);
         }
