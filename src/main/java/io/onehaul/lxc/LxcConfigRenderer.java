@@ -112,15 +112,22 @@ public final class LxcConfigRenderer {
         if (mask == null || mask.isEmpty()) {
             return 24;
         }
-        String[] parts = mask.split("\\.");
-        if (parts.length != 4) {
+        if (!mask.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
             throw new BadInputException("network mask '" + mask + "' is not dotted IPv4");
         }
-        int bits = 0;
-        for (String p : parts) {
-            bits += Integer.bitCount(Integer.parseInt(p) & 0xff);
+        long bits = 0;
+        for (String p : mask.split("\\.")) {
+            int octet = Integer.parseInt(p);
+            if (octet > 255) {
+                throw new BadInputException("network mask '" + mask + "' has an octet above 255");
+            }
+            bits = bits << 8 | octet;
         }
-        return bits;
+        long hosts = ~bits & 0xffffffffL;
+        if ((hosts & (hosts + 1)) != 0) {
+            throw new BadInputException("network mask '" + mask + "' is not a run of ones then zeros");
+        }
+        return Long.bitCount(bits);
     }
 
     private static List<String> limits(VmXml vm, boolean v2) {

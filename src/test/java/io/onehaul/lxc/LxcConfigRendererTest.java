@@ -143,4 +143,17 @@ class LxcConfigRendererTest {
         assertTrue(LxcConfigRenderer.render(custom, "one-7", DiskPlan.plan(custom, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR)), OPTS)
                 .contains("lxc.init.cmd = /sbin/onehaul-counter\n"));
     }
+
+    @Test
+    void a_network_mask_is_a_prefix_and_a_malformed_one_is_bad_input_not_an_internal_error() {
+        assertEquals(24, LxcConfigRenderer.prefix("255.255.255.0"));
+        assertEquals(20, LxcConfigRenderer.prefix("255.255.240.0"));
+        assertEquals(0, LxcConfigRenderer.prefix("0.0.0.0"));
+        assertEquals(32, LxcConfigRenderer.prefix("255.255.255.255"));
+        for (String bad : List.of("255.255.255.x", "255.255.256.0", "255.0.255.0", "255.255.255", "-1.0.0.0",
+                "255.255.255.0 ", "1e3.0.0.0")) {
+            assertThrows(io.onehaul.opennebula.BadInputException.class,
+                    () -> LxcConfigRenderer.prefix(bad), bad);
+        }
+    }
 }
