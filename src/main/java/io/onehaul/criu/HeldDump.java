@@ -205,7 +205,7 @@ public final class HeldDump {
     }
 
     static String holdScript(boolean hold, Duration holdLimit) {
-        long ticks = Math.max(1, holdLimit.toMillis() / 20);
+        long limitSeconds = Math.max(1, (holdLimit.toMillis() + 999) / 1000);
         long graceChecks = Math.max(1, LEASE_GRACE.toMillis() / 20 / LEASE_CHECK_TICKS);
         String lease = "\"$d/" + HoldLease.FILE + "\"";
         return "#!/bin/sh\n"
@@ -214,11 +214,13 @@ public final class HeldDump {
                 + "[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] || exit 0\n"
                 + "date +%s.%N > \"$d/dumped\"\n"
                 + (hold ? "" : "exit 0\n")
-                + "i=0; lost=0\n"
+                // the limit is read off the clock: counted sleeps drift by their forks, more on a busy host
+                + "end=$(( $(date +%s) + " + limitSeconds + " )); i=0; lost=0\n"
                 + "while [ ! -f \"$d/decision\" ]; do\n"
                 + "  sleep 0.02; i=$((i+1))\n"
-                + "  if [ $i -gt " + ticks + " ]; then echo abort-timeout > \"$d/decision\"; fi\n"
-                + "  if [ $((i % " + LEASE_CHECK_TICKS + ")) -eq 0 ] && [ -f " + lease + " ]; then\n"
+                + "  [ $((i % " + LEASE_CHECK_TICKS + ")) -eq 0 ] || continue\n"
+                + "  if [ \"$(date +%s)\" -ge \"$end\" ]; then echo abort-timeout > \"$d/decision\"; break; fi\n"
+                + "  if [ -f " + lease + " ]; then\n"
                 + "    if kill -0 \"$(cat " + lease + " 2>/dev/null)\" 2>/dev/null; then lost=0; else lost=$((lost+1)); fi\n"
                 + "    if [ $lost -ge " + graceChecks + " ] && mv " + lease + " \"$d/" + HoldLease.LOST + "\" 2>/dev/null; then\n"
                 + "      echo abort-lease-lost > \"$d/decision\"\n"

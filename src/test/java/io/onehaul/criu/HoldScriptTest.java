@@ -36,11 +36,28 @@ class HoldScriptTest {
     }
 
     private void startHold(Duration limit) throws Exception {
+        startHold(limit, null);
+    }
+
+    /** @param path the PATH the script runs with (null: this process's) */
+    private void startHold(Duration limit, String path) throws Exception {
         Path script = work.resolve("hold.sh");
         Files.writeString(script, HeldDump.holdScript(true, limit));
         ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
         pb.environment().put("CRTOOLS_SCRIPT_ACTION", "post-dump");
+        if (path != null) {
+            pb.environment().put("PATH", path);
+        }
         hold = pb.start();
+    }
+
+    /** A PATH whose {@code sleep} takes five times as long as asked, as on a host too busy to wake it on time. */
+    private String slowSleepPath() throws Exception {
+        Path bin = Files.createDirectories(work.resolve("slow-bin"));
+        Path sleep = bin.resolve("sleep");
+        Files.writeString(sleep, "#!/bin/sh\nexec /bin/sleep \"$(awk -v s=\"$1\" 'BEGIN { print s * 5 }')\"\n");
+        assertTrue(sleep.toFile().setExecutable(true));
+        return bin + ":" + System.getenv("PATH");
     }
 
     private static long deadPid() throws Exception {
@@ -98,6 +115,20 @@ class HoldScriptTest {
         assertEquals("abort-timeout", file("decision"));
         assertTrue(took >= HeldDump.LEASE_GRACE.toSeconds() + 3, "held up to the limit: " + took);
         assertTrue(Files.exists(work.resolve(HoldLease.RESTORE_BEGUN)) && !Files.exists(work.resolve(HoldLease.LOST)));
+    }
+
+    @Test
+    void the_hard_limit_is_kept_by_the_clock_even_when_every_sleep_oversleeps() throws Exception {
+        LocalShell sh = new LocalShell();
+        HoldLease lease = HoldLease.take(sh, work.toString());
+        HoldLease.markRestoreBegun(sh, work.toString());
+        lease.release();
+        long t0 = System.nanoTime();
+        startHold(Duration.ofSeconds(4), slowSleepPath());
+        assertTrue(hold.waitFor(9, TimeUnit.SECONDS), "ended near its 4 s limit, not after 4 s of counted sleeps (20 s)");
+        double took = (System.nanoTime() - t0) / 1e9;
+        assertEquals("abort-timeout", file("decision"));
+        assertTrue(took >= 3, "not long before the limit: " + took);
     }
 
     @Test
