@@ -24,6 +24,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "tm", description = "onehaul TM driver actions (called by one_tm and one_vmm_exec through the shims)",
         subcommands = {TmCommand.Premigrate.class, TmCommand.Postmigrate.class, TmCommand.Failmigrate.class,
+                TmCommand.Settle.class,
                 TmCommand.Mv.class, TmCommand.Delete.class, TmCommand.Context.class, TmCommand.MkImage.class,
                 TmCommand.MkSwap.class, TmCommand.Clone.class, TmCommand.Ln.class})
 public final class TmCommand {
@@ -117,6 +118,34 @@ public final class TmCommand {
         @Override
         void step(MigrateSteps steps, TmArgs.Migrate a) {
             steps.failmigrate(a);
+        }
+    }
+
+    /**
+     * failmigrate started by hand, for a migration whose source could not be reached when it failed (the VM
+     * log names this command with its arguments): the same argv, no stdin, and the VM's claim so it never
+     * runs beside another action on the VM.
+     */
+    @Command(name = "settle", description = "<src_host> <dst_host> <new_sysdir> <vmid> <new_dsid>: settle a failed "
+            + "live migration as failmigrate does (the source resumes, the destination's copy goes)")
+    static final class Settle extends TmAction {
+        @Override
+        protected String action() {
+            return "settle";
+        }
+
+        @Override
+        protected int execute(ActionContext ctx) {
+            TmSettings s = settings(ctx);
+            TmArgs.Migrate a = s.args().migrate(action(), argv);
+            if (a.fromOtherTm() || a.sameHost()) {
+                throw new BadInputException("settle: a migration between two hosts, without a caller TM");
+            }
+            ctx.vm(a.vmid());
+            try (var claim = ctx.claim(a.vmid(), "settle")) {
+                new MigrateSteps(s, ctx.hosts(), PreviousDatastore.fromOned(CliEnvironment.current().env())).failmigrate(a);
+            }
+            return 0;
         }
     }
 

@@ -19,7 +19,7 @@ import java.util.Map;
  * aborts, so a driver that dies never leaves the source frozen for ever; until the destination's restore
  * begins it aborts within seconds of the driver's death ({@link HoldLease}). Files live in a work folder:
  * images/, hold.sh, dump.conf, dump-start, dumped, decision, dump.rc, dump.out, destination (where the
- * migration goes: "host folder"), lease / restore-begun / lease-lost.
+ * migration goes: "host folder"), serves-pages (post-copy), lease / restore-begun / lease-lost.
  */
 public final class HeldDump {
     private static final Duration QUICK = Duration.ofSeconds(30);
@@ -35,6 +35,8 @@ public final class HeldDump {
     static final int LEASE_CHECK_TICKS = 25;
     /** Where the hold records the destination, for whoever resolves a hold its driver left ({@code StaleHold}). */
     public static final String DESTINATION_FILE = "destination";
+    /** Present when the dump serves its pages lazily (post-copy): its restore begins without a mark. */
+    public static final String SERVES_PAGES_FILE = "serves-pages";
 
     private final LxcHost lxc;
     private final CriuOptions options;
@@ -91,10 +93,12 @@ public final class HeldDump {
         if (!destination.isEmpty()) {
             sh.writeFile(work + "/" + DESTINATION_FILE, (destination + "\n").getBytes(StandardCharsets.UTF_8), QUICK);
         }
-        if (lazyPort == 0) {
-            // before the dump: the hold must never wait for a driver that could die unseen
-            lease = HoldLease.take(sh, work);
+        if (lazyPort > 0) {
+            sh.writeFile(work + "/" + SERVES_PAGES_FILE, new byte[0], QUICK);
         }
+        // before the dump: the hold must never wait for a driver that could die unseen, and whoever finds this
+        // folder must know whether its driver still lives (a lazy dump's too, though it never holds)
+        lease = HoldLease.take(sh, work);
         Map<String, String> env = new LinkedHashMap<>(options.env());
         env.put("CRIU_CONFIG_FILE", work + "/dump.conf");
         String dump = Shell.envPrefix(env) + Checkpointer.dumpCommand(lxc.lxcPath(), name, imagesDir());
@@ -205,7 +209,7 @@ public final class HeldDump {
     }
 
     static String holdScript(boolean hold, Duration holdLimit) {
-        long limitSeconds = Math.max(1, (holdLimit.toMillis() + 999) / 1000);
+        long limitMs = Math.max(1, holdLimit.toMillis());
         long graceChecks = Math.max(1, LEASE_GRACE.toMillis() / 20 / LEASE_CHECK_TICKS);
         String lease = "\"$d/" + HoldLease.FILE + "\"";
         return "#!/bin/sh\n"
@@ -215,11 +219,11 @@ public final class HeldDump {
                 + "date +%s.%N > \"$d/dumped\"\n"
                 + (hold ? "" : "exit 0\n")
                 // the limit is read off the clock: counted sleeps drift by their forks, more on a busy host
-                + "end=$(( $(date +%s) + " + limitSeconds + " )); i=0; lost=0\n"
+                + "end=$(( $(date +%s%N) / 1000000 + " + limitMs + " )); i=0; lost=0\n"
                 + "while [ ! -f \"$d/decision\" ]; do\n"
                 + "  sleep 0.02; i=$((i+1))\n"
                 + "  [ $((i % " + LEASE_CHECK_TICKS + ")) -eq 0 ] || continue\n"
-                + "  if [ \"$(date +%s)\" -ge \"$end\" ]; then echo abort-timeout > \"$d/decision\"; break; fi\n"
+                + "  if [ $(( $(date +%s%N) / 1000000 )) -ge \"$end\" ]; then echo abort-timeout > \"$d/decision\"; break; fi\n"
                 + "  if [ -f " + lease + " ]; then\n"
                 + "    if kill -0 \"$(cat " + lease + " 2>/dev/null)\" 2>/dev/null; then lost=0; else lost=$((lost+1)); fi\n"
                 + "    if [ $lost -ge " + graceChecks + " ] && mv " + lease + " \"$d/" + HoldLease.LOST + "\" 2>/dev/null; then\n"

@@ -24,6 +24,11 @@ import java.util.Map;
  * kills the container first and only then lets the descriptors go, and writes why. On success it lets
  * them go at once (a held descriptor with no reader would block later faults). Results in
  * {@code lazy.status}: "complete", or "lost <reason>".
+ *
+ * <p>When the driver finds the source unreachable it {@link #keep keeps} the copy instead: the container is
+ * frozen and the guard, should the daemon end, goes on holding the descriptors (status "held …") until the
+ * keep mark is gone ({@link #stop}); only then does it kill the container. Nothing of the copy is lost
+ * while nobody can say which copy should live.
  */
 public final class LazyPages {
     private static final Duration QUICK = Duration.ofSeconds(30);
@@ -89,17 +94,40 @@ public final class LazyPages {
         return r.stdout().strip();
     }
 
+    /** The mark that makes the guard keep the copy (frozen, its descriptors held) if the daemon ends. */
+    static String keepFile(String workDir) {
+        return workDir + "/lazy.status.keep";
+    }
+
+    /**
+     * The source cannot be reached, so neither copy may be destroyed: from now on an ending daemon no longer
+     * makes the guard kill the container, and the container is frozen (its tasks would only wait in
+     * faults). Returns false if the mark could not be set or the copy was already killed.
+     */
+    public static boolean keep(HostShell dst, String workDir, String lxcPath, String container) {
+        String st = Shell.quote(workDir + "/lazy.status");
+        CommandResult r = dst.run("touch " + Shell.quote(keepFile(workDir)) + " || exit 1; "
+                + "case \"$(cat " + st + " 2>/dev/null)\" in lost*) exit 1;; esac; "
+                + "lxc-freeze -P " + Shell.quote(lxcPath) + " -n " + Shell.quote(container), QUICK);
+        return r.ok();
+    }
+
     /**
      * Rollback: ends the daemon; its guard then kills the container (pages were missing) and records it.
-     * Waits briefly for the guard, then ends it too if it is still there.
+     * A copy that was {@link #keep kept} is killed the same way. Waits for the guard, then ends it too if it
+     * is still there.
      */
     public static void stop(HostShell dst, String imagesDir, String workDir) {
         // "[c]riu", "[l]azy": a pattern must not match the shell that runs this very command line
         String guard = Shell.quote("[l]azy-guard.pl " + workDir);
-        dst.run("pkill -f " + Shell.quote("[c]riu lazy-pages .*-D " + imagesDir) + " 2>/dev/null; i=0; "
-                + "while pgrep -f " + guard + " >/dev/null && [ $i -lt 250 ]; do "
+        dst.run("rm -f " + Shell.quote(keepFile(workDir)) + "; "
+                + "pkill -f " + Shell.quote("[c]riu lazy-pages .*-D " + imagesDir) + " 2>/dev/null; i=0; "
+                + "while pgrep -f " + guard + " >/dev/null && [ $i -lt " + GUARD_END_TICKS + " ]; do "
                 + "i=$((i+1)); sleep 0.02; done; pkill -f " + guard + " 2>/dev/null; true", QUICK);
     }
+
+    /** How long (in 20 ms ticks) the guard is given to kill the container and end after its daemon. */
+    static final int GUARD_END_TICKS = 750;
 
     /**
      * The guard. argv: status file, the command that kills the container, the daemon's command line.
@@ -165,6 +193,13 @@ public final class LazyPages {
                     if ($w == $pid) {
                         my $code = $? >> 8; my $sig = $? & 127;
                         if ($code == 0 && $sig == 0) { POSIX::close($_) for values %%held; done("complete"); exit 0; }
+                        if (-e "$status.keep") {
+                            # the driver could not reach the source: keep the (frozen) copy and its
+                            # descriptors until the mark goes, whoever then decides
+                            done("held the lazy-pages daemon ended " . ($sig ? "by signal $sig" : "with code $code")
+                                 . " before every page arrived; the destination copy is kept frozen");
+                            select(undef, undef, undef, 0.2) while -e "$status.keep";
+                        }
                         system('/bin/sh', '-c', $kill);
                         POSIX::close($_) for values %%held;
                         done("lost the lazy-pages daemon ended " . ($sig ? "by signal $sig" : "with code $code")

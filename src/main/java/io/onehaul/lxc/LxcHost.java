@@ -66,6 +66,20 @@ public final class LxcHost {
         return ContainerState.parse(r.stdout());
     }
 
+    /**
+     * Running and going on: LXC says RUNNING and no task in it is stopped (a lazy dump leaves them stopped,
+     * and LXC still calls such a container RUNNING).
+     */
+    public boolean runsFreely(String name) {
+        if (state(name) != ContainerState.RUNNING) {
+            return false;
+        }
+        String n = Shell.quote(name);
+        CommandResult r = shell.run("pid=$(lxc-info " + p() + " -n " + n + " -p -H) || exit 1; "
+                + "case \"$pid\" in ''|*[!0-9]*) exit 1;; esac; ! pgrep --ns \"$pid\" --nslist pid -r T >/dev/null", QUICK);
+        return r.ok();
+    }
+
     /** Host facts a deploy needs: cgroup version and the kind of each disk file in the VM folder. */
     public Map<String, DiskPlan.Kind> probeDisks(String sysdir, List<String> files) {
         StringBuilder cmd = new StringBuilder("cd " + Shell.quote(sysdir) + " || exit 3; ");

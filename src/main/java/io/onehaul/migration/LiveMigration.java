@@ -94,6 +94,10 @@ public final class LiveMigration {
             return fail(report, start, runsOnSource ? "rolled-back" : "failed", e.getMessage() + noColdMove(),
                     runsOnSource, e);
         } catch (RuntimeException e) {
+            if (e instanceof PagesLostException lost && lost.bothHeld()) {
+                // no rollback: the source cannot be told, and the destination's copy must not be destroyed
+                return fail(report, start, "held", e.getMessage(), false, e);
+            }
             boolean runsOnSource = rollback(report, r);
             String reason = e.getMessage();
             if (!runsOnSource && e instanceof PagesLostException lost) {

@@ -90,7 +90,15 @@ public final class MigrateSteps {
                 StaleHold.releaseIdleCopy(new LxcHost(dst, settings.lxcPath()), name, folder);
             }
         }
-        removeFolder(a.dstHost(), folder, a.vmid(), "the migration failed; the VM stays on " + a.srcHost());
+        try {
+            removeFolder(a.dstHost(), folder, a.vmid(), "the migration failed; the VM stays on " + a.srcHost());
+        } catch (RuntimeException e) {
+            if (sourceError == null) {
+                throw e;
+            }
+            // a copy kept on the destination because the source could not be settled: the source's reason first
+            log.warn("{}:{} stays: {}", a.dstHost(), folder, e.getMessage());
+        }
         if (sourceError != null) {
             throw sourceError instanceof ActionFailedException af ? af
                     : new ActionFailedException("source " + a.srcHost() + ": " + sourceError.getMessage(), sourceError);

@@ -42,7 +42,9 @@ public final class SshTunnel {
         String ready = toDestination
                 ? "ss -ltnH 'sport = :" + port + "' | grep -q ."
                 : "grep -q 'remote forward success' " + Shell.quote(log) + " 2>/dev/null";
-        String cmd = "rm -f " + Shell.quote(log) + "; setsid " + ssh + " -v </dev/null >" + Shell.quote(log) + " 2>&1 & "
+        String home = pidFile.substring(0, Math.max(1, pidFile.lastIndexOf('/')));
+        // its own folder, made here with mode 700: never a name in a folder others may write to
+        String cmd = "mkdir -p -m 700 " + Shell.quote(home) + " && rm -f " + Shell.quote(log) + " || exit 1; setsid " + ssh + " -v </dev/null >" + Shell.quote(log) + " 2>&1 & "
                 + "echo $! > " + Shell.quote(pidFile) + "; p=$!; i=0; "
                 + "while kill -0 $p 2>/dev/null; do "
                 + "if " + ready + "; then exit 0; fi; "

@@ -24,6 +24,16 @@ public final class ContainerSetup {
         this.settings = settings;
     }
 
+    /**
+     * What {@link #define} would refuse in the VM's template (a malformed network mask, context value, …),
+     * found before anything is copied or frozen: bad input, and nothing changed.
+     */
+    public void validate(VmXml vm, String name) {
+        LxcConfigRenderer.render(vm, name, List.of(), new LxcConfigRenderer.Options(settings.lxcInclude(), false,
+                settings.privileged(), "/var/log/lxc/" + name + ".log"));
+        ContextScript.render(vm.context());
+    }
+
     /** Mounts the disks and defines the container; on failure nothing of it is left. */
     public List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
         List<PreparedDisk> disks = define(lxc, vm, name, sysdir);

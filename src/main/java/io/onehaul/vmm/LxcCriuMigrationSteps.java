@@ -347,18 +347,18 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
             String why = status.equals("stalled") ? "no page arrived for " + LAZY_STALL_LIMIT.toSeconds() + " s"
                     : status.isEmpty() ? "the pages were still arriving after the time limit"
                     : status.replaceFirst("^lost ", "");
-            if (!status.startsWith("lost")) {
-                LazyPages.stop(dst.shell(), destinationImages(r), destinationWork(r));
-            }
             log.error("POST-COPY FAILED on {}: {}", r.destinationHost(), why);
-            boolean sourceReachable;
-            try {
-                sourceReachable = src.shell().run("true", QUICK).ok();
-            } catch (RuntimeException e) {
-                sourceReachable = false;
+            if (status.startsWith("lost")) { // the guard has killed the destination copy
+                throw new PagesLostException("the pages did not all arrive on " + r.destinationHost() + ": " + why,
+                        sourceAnswers());
             }
-            throw new PagesLostException("the pages did not all arrive on " + r.destinationHost() + ": " + why,
-                    sourceReachable);
+            // Which copy lives is decided only where the source can be told: until then neither is destroyed.
+            boolean kept = LazyPages.keep(dst.shell(), destinationWork(r), dst.lxcPath(), r.container());
+            if (kept && !sourceAnswers()) {
+                throw PagesLostException.bothHeld(bothHeldText(r, why));
+            }
+            LazyPages.stop(dst.shell(), destinationImages(r), destinationWork(r));
+            throw new PagesLostException("the pages did not all arrive on " + r.destinationHost() + ": " + why, true);
         }
         // CRIU on the source ends the frozen source tasks once its last page is served, and exits
         CommandResult served = src.shell().run("i=0; until [ -f " + Shell.quote(sourceWork(r) + "/dump.rc") + " ]; do "
@@ -370,6 +370,33 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
         }
         log.info("post-copy: every page of {} reached {}", r.container(), r.destinationHost());
         return features.memoryBytes();
+    }
+
+    /** How long the source may take to answer a command before the driver counts it unreachable. */
+    static final Duration SOURCE_ANSWER_LIMIT = Duration.ofSeconds(10);
+
+    private boolean sourceAnswers() {
+        try {
+            return src.shell().run("true", SOURCE_ANSWER_LIMIT).ok();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The VM log's account of a post-copy that lost its source from both the destination and the driver:
+     * where each part of the container is, and the one command that settles it once the source answers.
+     */
+    private String bothHeldText(MigrationRequest r, String why) {
+        int dsid = r.vm().currentHistory().map(h -> h.datastoreId()).orElse(-1);
+        String settle = "onehaul tm settle " + r.sourceHost() + " " + r.destinationHost() + " " + r.destinationSysdir()
+                + " " + r.vmid() + " " + dsid;
+        return "NOTHING DESTROYED, BOTH COPIES HELD: post-copy's pages stopped arriving on " + r.destinationHost()
+                + " (" + why + ") and " + r.sourceHost() + " does not answer the front-end either. The container's "
+                + "memory is whole on " + r.sourceHost() + ", its processes stopped by CRIU (work folder "
+                + sourceWork(r) + "); an incomplete copy is kept frozen on " + r.destinationHost() + ". Once "
+                + r.sourceHost() + " answers, run as oneadmin on the front-end: '" + settle + "': it resumes the "
+                + "container on " + r.sourceHost() + " and removes the copy on " + r.destinationHost() + ".";
     }
 
     /**

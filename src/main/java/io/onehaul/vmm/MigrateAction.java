@@ -89,12 +89,31 @@ public final class MigrateAction {
             progress.done(report.summary());
             return report;
         } catch (MigrationFailedException e) {
-            progress.failed(failureText(e, r.sourceHost()));
-            throw e;
+            MigrationFailedException told = e.containerRunsOnSource() || "held".equals(e.report().result) ? e
+                    : lookedAtAgain(r, e);
+            progress.failed(failureText(told, r.sourceHost()));
+            throw told;
         } catch (RuntimeException e) {
             progress.failed(e.getMessage());
             throw e;
         }
+    }
+
+    /**
+     * "NOT running on the source" is what oned is told only after a fresh connection has looked: a rollback
+     * whose connection broke may have resumed it all the same.
+     */
+    private MigrationFailedException lookedAtAgain(MigrationRequest r, MigrationFailedException e) {
+        try (HostShell src = hosts.open(r.sourceHost())) {
+            if (new LxcHost(src, settings.lxcPath()).runsFreely(r.container())) {
+                log.warn("{} was found running on {} after the failed migration", r.container(), r.sourceHost());
+                return new MigrationFailedException(e.getMessage() + " (looked at again afterwards: it runs on "
+                        + r.sourceHost() + ")", true, e.report(), e.getCause());
+            }
+        } catch (RuntimeException lookFailed) {
+            log.warn("{} could not be looked at again after the failed migration: {}", r.sourceHost(), lookFailed.getMessage());
+        }
+        return e;
     }
 
     /** The VM log's (and oned's ERROR's) reason for a migration that did not happen. */
@@ -109,6 +128,7 @@ public final class MigrateAction {
         log.info("live migration of {} from {} to {} (strategies: {}, target freeze {} s)", r.container(), r.sourceHost(),
                 r.destinationHost(), chosen.auto() ? MigrationSettings.AUTO : String.join(",", chosen.strategies()),
                 chosen.targetFreezeSeconds());
+        new ContainerSetup(settings).validate(r.vm(), r.container()); // bad input is refused before anything moves
         try {
             // The policy decides before any host is contacted: a refusal changes nothing anywhere.
             guard.check("migrate", r.vmid(), r.vm(), r.sourceHost(), r.destinationHost());

@@ -2,6 +2,7 @@ package io.onehaul.vmm;
 
 import io.onehaul.criu.HeldDump;
 import io.onehaul.criu.HoldLease;
+import io.onehaul.criu.LazyPages;
 import io.onehaul.criu.PageServer;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
@@ -66,10 +67,9 @@ public final class StaleHold {
                 }
             });
             String[] dest = m.getOrDefault("destination", "").split(" ", 2);
-            // without the lease file or its "lost" rename the restore may have begun (or the dump was lazy)
-            boolean known = "1".equals(m.get("lease")) || "1".equals(m.get("lost"));
-            // a held dump always takes a lease: none ever (no file under any of its names) is a lazy dump's
-            boolean lazy = !known && !"1".equals(m.get("begun"));
+            // a lazy dump's restore begins with no mark; a held one's once its lease is renamed "begun"
+            boolean lazy = "1".equals(m.get("lazy"));
+            boolean known = !lazy && ("1".equals(m.get("lease")) || "1".equals(m.get("lost")));
             return new Found("1".equals(m.get("present")), "1".equals(m.get("started")), m.getOrDefault("decision", ""),
                     "1".equals(m.get("alive")), !known, lazy, dest[0], dest.length > 1 ? dest[1] : "");
         }
@@ -81,6 +81,7 @@ public final class StaleHold {
                 + "[ -f dump-start ] && echo started=1; echo \"decision=$(cat decision 2>/dev/null)\"; "
                 + "[ -f " + HoldLease.FILE + " ] && echo lease=1; [ -f " + HoldLease.LOST + " ] && echo lost=1; "
                 + "[ -f " + HoldLease.RESTORE_BEGUN + " ] && echo begun=1; "
+                + "[ -f " + HeldDump.SERVES_PAGES_FILE + " ] && echo lazy=1; "
                 + "p=$(cat " + HoldLease.FILE + " " + HoldLease.RESTORE_BEGUN + " 2>/dev/null | head -n 1); "
                 + HoldLease.aliveTest("p") + " && echo alive=1; "
                 + "echo \"destination=$(head -n 1 " + HeldDump.DESTINATION_FILE + " 2>/dev/null)\"; true";
@@ -97,20 +98,20 @@ public final class StaleHold {
         String work = sysdir + "/" + LxcCriuMigrationSteps.WORK;
         Found f = Found.parse(src.shell().run(probeCommand(work), QUICK).stdout());
         if (!f.present()) {
+            closeTunnels(src, container); // a driver that died before its dump began
             return;
         }
         HeldDump held = new HeldDump(src, null, work, ABORT_WAIT);
         if (f.leaseAlive() && !leaseEnded(src, work)) {
-            throw new ActionFailedException("a live migration of " + container + " is still in progress on " + src.host()
-                    + " (its driver's lease in " + work + " is alive): try again when it has ended");
+            throw new ActionFailedException("a live migration of " + container + " from " + src.host()
+                    + (f.destinationHost().isEmpty() ? "" : " to " + f.destinationHost()) + " is still in progress "
+                    + "(its driver's lease in " + work + " is alive): try again when it has ended");
         }
+        closeTunnels(src, container);
         if (!f.started()) {
             held.remove(); // a dump that never started: nothing is held
             return;
         }
-        // the dead driver's tunnels (setsid ssh forwards) outlive it: they would hold its ports for good
-        SshTunnel.closeByPidFile(src.shell(), TunnelPidFiles.pageServer(container));
-        SshTunnel.closeByPidFile(src.shell(), TunnelPidFiles.lazyPages(container));
         log.warn("{} on {}: a live migration's hold was left behind (decision '{}', restore {}begun): resolving it",
                 container, src.host(), f.decision(), f.restoreMayHaveBegun() ? "may have " : "not ");
         if (f.decision().equals("commit")) {
@@ -128,6 +129,12 @@ public final class StaleHold {
         boolean runs = HeldSourceRelease.resume(src, container, held, f.lazy(), ABORT_WAIT);
         log.info("the hold of {} on {} was aborted: {}", container, src.host(),
                 runs ? "the source runs again" : "but the source does not run");
+    }
+
+    /** The dead driver's tunnels (setsid ssh forwards) outlive it: they would hold its ports for good. */
+    private static void closeTunnels(LxcHost src, String container) {
+        SshTunnel.closeByPidFile(src.shell(), TunnelPidFiles.pageServer(container));
+        SshTunnel.closeByPidFile(src.shell(), TunnelPidFiles.lazyPages(container));
     }
 
     /** Waits for the lease command of a driver that just died to notice it; true if it has. */
@@ -195,6 +202,9 @@ public final class StaleHold {
             }
             log.warn("stopping the copy of {} on {}: the migration failed and the source's copy is the VM", container,
                     dst.host());
+            // a post-copy copy kept frozen by its guard is killed by the guard once let go (never thawed first)
+            String work = folder + "/" + LxcCriuMigrationSteps.WORK;
+            LazyPages.stop(dst.shell(), work + "/images", work);
             dst.stop(container, true, QUICK);
         }
         dst.unmountDisks(folder);

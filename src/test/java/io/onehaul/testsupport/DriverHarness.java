@@ -100,6 +100,15 @@ public final class DriverHarness {
         return run("tm/" + OnedMigrationHarness.TM + "/" + action, params, "", encode(vmXml));
     }
 
+    /** A command an operator types on the front-end ({@code onehaul <args…>}), with this driver's config. */
+    public Proc.Result operator(List<String> args) {
+        List<String> argv = new ArrayList<>(List.of(launcher.toString()));
+        argv.addAll(args);
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.put("ONEHAUL_CONF", config.toString());
+        return Proc.run(argv, work, env, new byte[0], 600);
+    }
+
     /** Same, with stdin given byte for byte (for malformed-input tests). */
     public Proc.Result vmmRaw(String action, List<String> params, String appended, byte[] stdin) {
         return run("vmm/lxc_live/" + action, params, appended, stdin);

@@ -8,6 +8,7 @@ import io.onehaul.host.HostException;
 import io.onehaul.migration.MigrationFailedException;
 import io.onehaul.migration.MigrationRequest;
 import io.onehaul.oned.OnedException;
+import io.onehaul.opennebula.BadInputException;
 import io.onehaul.opennebula.DriverMessage;
 import io.onehaul.opennebula.HostXml;
 import io.onehaul.opennebula.VmXml;
@@ -64,6 +65,19 @@ class MigrateActionProgressTest {
         assertEquals(List.of("phase preflight", "failed " + vmLog), progress.calls);
         assertEquals("not migrated, still running on h1: policy: cannot read VM 3 and host h2 from oned, so the "
                 + "placement is refused: no ONE_AUTH", vmLog);
+    }
+
+    @Test
+    void aMalformedTemplateValueIsBadInputBeforeAnyHostIsOpened() {
+        String xml = Fixtures.text("0006-vmm-migrate.stdin.xml").replaceFirst("<CONTEXT>",
+                "<NIC><NIC_ID>0</NIC_ID><BRIDGE>onebr0</BRIDGE><MAC>02:00:0a:e8:01:02</MAC><IP>10.232.1.2</IP></NIC>"
+                + "<CONTEXT><ETH0_MASK><![CDATA[255.0.255.0]]></ETH0_MASK>");
+        MigrationRequest r = MigrationRequest.from(VmmArgs.migrate(List.of("one-3", "h2", "h1", "3", "h1")),
+                DriverMessage.parse(xml), "/var/lib/one/datastores");
+
+        // the action's hosts fail any open: reaching this exception, not a HostException, means none was tried
+        BadInputException e = assertThrows(BadInputException.class, () -> action(false).migrate(r));
+        assertEquals("network mask '255.0.255.0' is not a run of ones then zeros", e.getMessage());
     }
 
     @Test

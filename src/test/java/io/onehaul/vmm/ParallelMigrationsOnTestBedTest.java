@@ -114,7 +114,7 @@ class ParallelMigrationsOnTestBedTest extends ContainersOnTestBed {
         for (String h : List.of("h1", "h2")) {
             assertEquals(1, tb.exec(h, "test -e " + vm.sysdir() + "/.migration").exit(), "work folder left on " + h);
         }
-        assertEquals(1, tb.exec("h1", "ls /tmp/onehaul-*tunnel-" + vm.deployId() + ".pid* 2>/dev/null | grep -q .").exit(),
+        assertEquals(1, tb.exec("h1", "ls " + TunnelPidFiles.HOME + "/" + vm.deployId() + "/*tunnel.pid* 2>/dev/null | grep -q .").exit(),
                 "tunnel pid file left on h1");
     }
 }

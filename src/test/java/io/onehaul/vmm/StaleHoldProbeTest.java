@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.onehaul.criu.HeldDump;
 import io.onehaul.criu.HoldLease;
 import io.onehaul.testsupport.LocalShell;
 import java.nio.file.Files;
@@ -52,13 +53,34 @@ class StaleHoldProbeTest {
     }
 
     @Test
-    void a_restore_begun_or_a_lazy_dump_without_a_lease_may_have_a_copy_on_the_destination() throws Exception {
+    void a_restore_begun_may_have_a_copy_on_the_destination() throws Exception {
         Files.writeString(work.resolve("dump-start"), "1.0\n");
-        assertTrue(probe().restoreMayHaveBegun(), "no lease at all (a lazy dump): assume it may have");
-        assertTrue(probe().lazy());
         Files.writeString(work.resolve(HoldLease.RESTORE_BEGUN), "999999999\n");
         assertTrue(probe().restoreMayHaveBegun());
         assertFalse(probe().lazy());
+    }
+
+    @Test
+    void a_lazy_dump_may_have_a_copy_on_the_destination_whatever_its_lease_says() throws Exception {
+        Files.writeString(work.resolve("dump-start"), "1.0\n");
+        Files.writeString(work.resolve(HeldDump.SERVES_PAGES_FILE), "");
+        Files.writeString(work.resolve(HoldLease.FILE), "999999999\n");
+        StaleHold.Found f = probe();
+        assertTrue(f.lazy());
+        assertTrue(f.restoreMayHaveBegun(), "its restore begins with no mark");
+        assertFalse(f.leaseAlive());
+    }
+
+    @Test
+    void a_lazy_dump_whose_driver_lives_is_seen_as_in_progress() throws Exception {
+        Files.writeString(work.resolve("dump-start"), "1.0\n");
+        Files.writeString(work.resolve(HeldDump.SERVES_PAGES_FILE), "");
+        HoldLease lease = HoldLease.take(new LocalShell(), work.toString());
+        try {
+            assertTrue(probe().leaseAlive(), "a second action on the host sees the migration in flight");
+        } finally {
+            lease.release();
+        }
     }
 
     @Test

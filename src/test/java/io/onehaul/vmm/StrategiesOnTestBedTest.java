@@ -85,7 +85,7 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
         // the pages went to the page server: the source never wrote them, the final copy did not carry them
         String report = Files.readString(oned.logDir().resolve("onehaul-migrations.jsonl"));
         assertTrue(report.contains("\"strategy\":\"streamed\"") && report.contains("\"phase\":\"page_server\""), report);
-        assertFalse(Files.exists(Path.of("/tmp/onehaul-tunnel-" + vm.deployId() + ".pid")), "the tunnel is gone");
+        assertFalse(Files.exists(Path.of(TunnelPidFiles.pageServer(vm.deployId()))), "the tunnel is gone");
     }
 
     @Test
@@ -138,6 +138,53 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
     }
 
     /**
+     * Only one direction goes silent: the destination's packets to the source are dropped, the source's still
+     * arrive. The page requests never reach the source, so it is the same stall, found by bytes.
+     */
+    @Test
+    void post_copy_cut_one_way_leaves_the_source_to_resume_with_its_memory() throws Exception {
+        String h1 = tb.ip("h1");
+        Struck r = postCopyStruckWhilePulling(1500, vm -> tb.execOk("h2", "iptables -I OUTPUT -d " + h1 + " -j DROP"),
+                vm -> tb.exec("h2", "iptables -D OUTPUT -d " + h1 + " -j DROP"));
+        assertTrue(r.out().allStderr().contains("POST-COPY FAILED on h2"), r.out().allStderr());
+        System.out.println("PARTITION post-copy: one-way cut h2->h1 -> source running again and oned told: "
+                + r.msAfterStrike() + " ms");
+    }
+
+    /**
+     * The driver is killed while the destination pulls pages: the pull goes on without it, and oned then runs
+     * failmigrate, which keeps the VM where oned has it (the source, whose tasks were left stopped with their
+     * memory) and removes the destination's copy, its tunnel and its pid file: one copy, every page.
+     */
+    @Test
+    void post_copy_whose_driver_is_killed_while_pulling_is_settled_by_failmigrate_with_one_copy() throws Exception {
+        TestVm vm = runningOnH1("post-copy", 512);
+        Tick before = advancing(tb, "h1", vm);
+        shapeH2(100);
+        try {
+            CompletableFuture<Outcome> move = moveUntilPulling(vm);
+            Thread.sleep(1000);
+            Proc.sh("pkill -KILL -f '[v]mm migrate " + vm.deployId() + " '", 10).requireOk("killing the driver");
+            Outcome out = move.get(300, TimeUnit.SECONDS);
+
+            assertFalse(out.success(), out.allStderr());
+            assertEquals(List.of("tm premigrate", "vmm migrate", "tm failmigrate"), out.steps());
+            Proc.Result fail = out.results().get(2);
+            assertEquals(0, fail.exit(), "failmigrate settled it: " + fail.stderr());
+            assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "no copy on h2");
+            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+            assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
+            assertMemoryIntact("h1", vm);
+            assertEquals(1, tb.exec("h1", "ls " + TunnelPidFiles.HOME + "/" + vm.deployId() + "/*.pid 2>/dev/null | grep -q .")
+                    .exit(), "no tunnel pid file left");
+            assertEquals(1, tb.exec("h1", "pgrep -f '[s]sh .*-R 127.0.0.1:'").exit(), "no tunnel left");
+            assertEquals(1, tb.exec("h1", "test -e " + vm.sysdir() + "/.migration").exit(), "no work folder left");
+        } finally {
+            clearH2();
+        }
+    }
+
+    /**
      * The source's end of the page stream goes (its SSH tunnel ends, as when its keepalives give up): CRIU's
      * page service sees the stream end as if every page had been sent. Its tasks are left stopped, not
      * ended, so the rollback resumes them with their memory.
@@ -148,6 +195,65 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
                 + TunnelPidFiles.lazyPages(vm.deployId()) + ")\""), vm -> { });
         System.out.println("PARTITION post-copy: source tunnel ended -> source running again and oned told: "
                 + r.msAfterStrike() + " ms");
+    }
+
+    /**
+     * The source host falls silent to everyone, the destination and the front-end alike, while the destination
+     * pulls: the driver cannot tell the source to resume, so nothing is destroyed. The destination's copy is
+     * frozen, not killed; the VM log says where each part is and names the command that settles it; once the
+     * source answers, that command resumes it with every page and removes the copy on the destination.
+     */
+    @Test
+    void post_copy_whose_source_falls_silent_to_everyone_keeps_both_copies_until_the_named_command_settles_it()
+            throws Exception {
+        TestVm vm = runningOnH1("post-copy", 512);
+        Tick before = advancing(tb, "h1", vm);
+        String cut = "iptables -I INPUT ! -i lo -j DROP && iptables -I OUTPUT ! -o lo -j DROP";
+        String heal = "iptables -D INPUT ! -i lo -j DROP; iptables -D OUTPUT ! -o lo -j DROP";
+        shapeH2(100);
+        try {
+            CompletableFuture<Outcome> move = moveUntilPulling(vm);
+            Thread.sleep(1500);
+            tb.execOk("h1", cut);
+            long struck = System.nanoTime();
+            Outcome out = move.get(300, TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - struck) / 1_000_000;
+
+            assertFalse(out.success(), out.allStderr());
+            assertTrue(out.reply().contains("NOTHING DESTROYED, BOTH COPIES HELD"), out.reply());
+            assertTrue(out.reply().contains("memory is whole on h1"), out.reply());
+            assertEquals("FROZEN", lxcState(tb, "h2", vm.deployId()), "the destination's copy is kept, frozen");
+            java.util.regex.Matcher settle = java.util.regex.Pattern.compile("'onehaul (tm settle [^']+)'")
+                    .matcher(out.reply());
+            assertTrue(settle.find(), out.reply());
+            System.out.println("PARTITION post-copy: source silent to all -> both copies held and oned told: " + ms + " ms");
+
+            tb.exec("h1", heal);
+            Proc.Result settled = oned.operator(List.of(settle.group(1).split(" ")));
+            assertEquals(0, settled.exit(), settled.stderr());
+            assertEquals("UNDEFINED", lxcState(tb, "h2", vm.deployId()), "the copy on h2 is gone");
+            assertEquals(1, tb.exec("h2", "test -e " + vm.onHost("h2", 100, 3).sysdir()).exit(), "and its folder");
+            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+            assertEquals(before.bootId(), advancing(tb, "h1", vm).bootId(), "the source resumed, it did not restart");
+            assertMemoryIntact("h1", vm);
+            Proc.Result again = oned.operator(List.of(settle.group(1).split(" ")));
+            assertEquals(0, again.exit(), "settling twice changes nothing: " + again.stderr());
+            assertEquals("RUNNING", lxcState(tb, "h1", vm.deployId()));
+        } finally {
+            tb.exec("h1", heal);
+            clearH2();
+        }
+    }
+
+    private static void shapeH2(int mbit) throws Exception {
+        Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
+                "tbf", Integer.toString(mbit)), Repo.root(), java.util.Map.of(), new byte[0], 60);
+        assertEquals(0, shape.exit(), shape.stderr());
+    }
+
+    private static void clearH2() {
+        Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
+                Repo.root(), java.util.Map.of(), new byte[0], 60);
     }
 
     /** Something done to the test bed in the middle of a post-copy pull (and undone after). */
@@ -166,9 +272,7 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
     private Struck postCopyStruckWhilePulling(long afterMs, Fault strike, Fault heal) throws Exception {
         TestVm vm = runningOnH1("post-copy", 512);
         Tick before = advancing(tb, "h1", vm);
-        Proc.Result shape = Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2",
-                "tbf", "100"), Repo.root(), java.util.Map.of(), new byte[0], 60);
-        assertEquals(0, shape.exit(), shape.stderr());
+        shapeH2(100);
         try {
             CompletableFuture<Outcome> move = moveUntilPulling(vm);
             Thread.sleep(afterMs);
@@ -186,8 +290,7 @@ class StrategiesOnTestBedTest extends ContainersOnTestBed {
             return new Struck(vm, out, ms);
         } finally {
             heal.on(vm);
-            Proc.run(List.of("bash", Repo.root().resolve("testbed/testbed.sh").toString(), "link", "h2", "clear"),
-                    Repo.root(), java.util.Map.of(), new byte[0], 60);
+            clearH2();
         }
     }
 
