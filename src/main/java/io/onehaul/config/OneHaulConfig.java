@@ -190,7 +190,7 @@ public final class OneHaulConfig {
         return get("transfer.ssh_command", DEFAULT_TRANSFER_SSH);
     }
 
-    public static final String DEFAULT_TRANSFER_SSH = "ssh -o BatchMode=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
+    public static final String DEFAULT_TRANSFER_SSH = "ssh -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=5 -o ServerAliveCountMax=3"
             + " -o ControlMaster=auto -o ControlPath=~/.ssh/onehaul-%C -o ControlPersist=60";
 
     /** rsync on the receiving host (rsync --rsync-path), e.g. "sudo -n rsync" for a non-root SSH user. */

@@ -107,6 +107,18 @@ class StrategiesTest {
     }
 
     @Test
+    void post_copy_whose_source_cannot_be_told_keeps_both_copies_and_rolls_nothing_back() {
+        FakeSteps steps = new FakeSteps();
+        steps.pagesLost = PagesLostException.bothHeld("NOTHING DESTROYED, BOTH COPIES HELD: …");
+        MigrationFailedException e = assertThrows(MigrationFailedException.class, () -> run(steps, new PostCopy()));
+        assertEquals("awaitLazyPages", steps.calls.get(steps.calls.size() - 1),
+                "neither the destination's copy is cleaned nor the unreachable source resumed: " + steps.calls);
+        assertFalse(e.containerRunsOnSource());
+        assertEquals("held", e.report().result);
+        assertTrue(e.getMessage().startsWith("NOTHING DESTROYED"), e.getMessage());
+    }
+
+    @Test
     void pre_copy_iterates_until_the_dirty_set_fits_the_target_then_streams_the_rest() {
         FakeSteps steps = new FakeSteps();
         // 100 MiB/s link, 2 s target: <= 100 MiB left is small enough

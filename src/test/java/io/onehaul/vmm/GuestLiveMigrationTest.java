@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * proof that the driver moves a container there as it does between h1 and h2.
  */
 @Tag("testbed")
+@Tag("guest")
 class GuestLiveMigrationTest {
     @TempDir Path work;
     TestVm made;

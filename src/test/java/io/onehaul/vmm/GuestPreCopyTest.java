@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * memory intact, and each round's figures are in the VM log.
  */
 @Tag("testbed")
+@Tag("guest")
 class GuestPreCopyTest {
     private static final String WRITER = "/var/tmp/onehaul-guest-test/writer";
     /** The writer's memory: small enough for emulation, large enough that rounds matter. */
