@@ -353,13 +353,15 @@ mntns_setup() {
   if [ -f "$HOST_BASHRC" ]; then mount --bind "$(hostdir "$h")/fs$HOST_BASHRC" "$HOST_BASHRC"; fi
   # sysfs shows the network devices of the namespace that mounted it, so the inherited /sys shows
   # the front-end's, and lxc-start fails with 'Failed to attach "vethX" to bridge "onebr0", bridge
-  # interface doesn't exist'. Remounting all of /sys would hide /sys/fs/cgroup, so only the two
-  # network folders are taken from a sysfs mounted here, inside the host's network namespace.
-  sysfs="$(hostdir "$h")/.sysfs"
+  # interface doesn't exist'. So a sysfs mounted here, inside the host's network namespace, goes over
+  # /sys, and the machine's cgroup tree (which LXC needs as it is) back onto its empty /sys/fs/cgroup.
+  # Whole, not two bind mounts over its network folders: an unprivileged container may mount sysfs only
+  # where the one it sees is fully visible (no mount over a folder that has entries), as on a real host.
+  sysfs="$(hostdir "$h")/.cgroup"
   mkdir -p "$sysfs"
-  mount -t sysfs sysfs "$sysfs"
-  mount --bind "$sysfs/class/net" /sys/class/net
-  mount --bind "$sysfs/devices/virtual/net" /sys/devices/virtual/net
+  mount --rbind /sys/fs/cgroup "$sysfs"
+  mount -t sysfs sysfs /sys
+  mount --rbind "$sysfs" /sys/fs/cgroup
   umount -l "$sysfs"
   rmdir "$sysfs"
 }

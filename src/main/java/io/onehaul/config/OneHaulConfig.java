@@ -133,8 +133,17 @@ public final class OneHaulConfig {
         return get("lxc.path", "");
     }
 
+    /**
+     * Where the datastores are on every host. Checked here, once: it goes into shell lines and CRIU's config,
+     * and every folder the driver removes must lie under it, so only a plain absolute path is taken.
+     */
     public String datastoreLocation() {
-        return layoutPath("datastore.location", "/var/lib/one/datastores");
+        String v = layoutPath("datastore.location", "/var/lib/one/datastores");
+        if (!v.matches("(/[A-Za-z0-9._+-]+)+") || v.contains("/../") || v.endsWith("/..") || v.contains("/./")) {
+            throw new BadInputException("config datastore.location must be a plain absolute path (letters, digits, "
+                    + "'._+-' between slashes, no '..'), got '" + v + "'");
+        }
+        return v;
     }
 
     /** Extra environment for every CRIU run (e.g. CRIU_FAULT=130 on VMs without hw breakpoints). */
@@ -212,8 +221,14 @@ public final class OneHaulConfig {
         return v;
     }
 
-    public boolean privilegedContainers() {
-        return getBool("container.privileged", true);
+    /**
+     * Whether a VM may ask for a privileged container (LXC_UNPRIVILEGED = "no"): its root is then root on the
+     * host, so it is the operator's decision, off unless set. The key of releases before unprivileged
+     * containers migrated, {@code container.privileged}, is read as this one when this one is not set.
+     */
+    public boolean privilegedAllowed() {
+        String now = get("container.allow_privileged", "");
+        return now.isEmpty() ? getBool("container.privileged", false) : getBool("container.allow_privileged", false);
     }
 
     // --- data-protection policy (README "Data-protection policy") ---

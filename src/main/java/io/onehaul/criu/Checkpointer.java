@@ -4,6 +4,7 @@ import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
+import io.onehaul.host.Scratch;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.LxcHost;
 import java.nio.charset.StandardCharsets;
@@ -151,12 +152,35 @@ public final class Checkpointer {
     }
 
     public String restoreCommand(String name, String dir, String confPath) {
+        return restoreCommand(name, dir, confPath, List.of());
+    }
+
+    /** @param parents image folders the restore also reads (pre-dump rounds the final images name as parent) */
+    public String restoreCommand(String name, String dir, String confPath, List<String> parents) {
         Map<String, String> env = new LinkedHashMap<>(options.env());
-        if (!options.restoreConfig().isEmpty()) {
-            env.put("CRIU_CONFIG_FILE", confPath);
-        }
-        return lxc.detachedCommand(Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath())
-                + " -n " + Shell.quote(name) + " -r -D " + Shell.quote(dir), "/tmp/onehaul-restore-" + name + ".out");
+        // the options as written, plus, for an id-mapped container, the veths made for CRIU to move in
+        String withVeths = confPath + ".veths";
+        env.put("CRIU_CONFIG_FILE", withVeths);
+        List<String> read = new java.util.ArrayList<>(List.of(dir));
+        read.addAll(parents);
+        String config = lxc.containerDir(name) + "/config";
+        return grantCommand(config, read) + " && " + HostScript.sh(Checkpointer.class, "veths.sh") + " "
+                + Shell.quote(config) + " " + Shell.quote(confPath) + " " + Shell.quote(withVeths) + " && "
+                + lxc.detachedCommand(Shell.envPrefix(env) + "lxc-checkpoint -P " + Shell.quote(lxc.lxcPath())
+                + " -n " + Shell.quote(name) + " -r -D " + Shell.quote(dir), Scratch.file(name, "restore.out"));
+    }
+
+    /**
+     * CRIU restores an id-mapped container from inside its user namespace, where root is the map's first id:
+     * the images must be that id's (measured: "Unable to open tty-info.img: Permission denied" otherwise). They
+     * hold the container's own memory, and only root can reach the folder they are in.
+     */
+    static String grantCommand(String config, List<String> dirs) {
+        String c = Shell.quote(config);
+        return "{ u=$(sed -n 's/^lxc\\.idmap *= *u 0 \\([0-9][0-9]*\\) .*/\\1/p' " + c + "); "
+                + "g=$(sed -n 's/^lxc\\.idmap *= *g 0 \\([0-9][0-9]*\\) .*/\\1/p' " + c + "); "
+                + "[ -z \"$u$g\" ] || chown -R -- \"${u:-0}:${g:-0}\" "
+                + dirs.stream().map(Shell::quote).collect(java.util.stream.Collectors.joining(" ")) + "; }";
     }
 
     public HostException restoreFailed(String name, String dir, CommandResult r) {

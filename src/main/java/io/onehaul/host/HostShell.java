@@ -38,9 +38,17 @@ public interface HostShell extends AutoCloseable {
         return r;
     }
 
-    /** Writes a file on the host (parent directories must exist). */
+    /**
+     * Writes a file on the host (parent directories must exist), {@code path} (mode 644) without ever following what is there: a new file is made beside it
+     * (mktemp: a name nobody could have planted) and renamed over it, so a symlink planted at the path, e.g.
+     * by a container into a folder it is given, is replaced, never written through.
+     */
     default void writeFile(String path, byte[] content, Duration timeout) {
-        CommandResult r = run("cat > " + Shell.quote(path), content, timeout);
+        int slash = path.lastIndexOf('/');
+        String dir = slash > 0 ? path.substring(0, slash) : slash == 0 ? "/" : ".";
+        CommandResult r = run("t=$(mktemp " + Shell.quote(dir + "/.onehaul-write.XXXXXX") + ") || exit 1; "
+                + "if cat > \"$t\" && chmod 644 \"$t\" && mv -f -T \"$t\" " + Shell.quote(path) + "; then exit 0; fi; "
+                + "rm -f \"$t\"; exit 1", content, timeout);
         if (!r.ok()) {
             throw new HostException(host(), "writing " + path + " failed: " + r.reason());
         }

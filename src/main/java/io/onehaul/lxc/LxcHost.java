@@ -2,6 +2,8 @@ package io.onehaul.lxc;
 
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
+import io.onehaul.host.HostScript;
+import io.onehaul.host.Scratch;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.opennebula.Names;
@@ -11,12 +13,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * LXC on one host, through plain lxc-* commands over a {@link HostShell} (hosts need no JVM).
  * Every variable word is quoted; container names were validated by {@link Names#deployId}.
  */
 public final class LxcHost {
+    private static final Logger log = LoggerFactory.getLogger(LxcHost.class);
     static final Duration QUICK = Duration.ofSeconds(30);
     /** Written next to the LXC config so that shutdown/save find the VM folder to release. */
     static final String SYSDIR_FILE = "onehaul.sysdir";
@@ -80,6 +85,17 @@ public final class LxcHost {
         return r.ok();
     }
 
+    /** The id map the container is defined with here (its config's lxc.idmap), privileged when none. */
+    public IdMap idMap(String name) {
+        CommandResult r = shell.run("sed -n 's/^lxc\\.idmap *= *u 0 \\([0-9][0-9]*\\) \\([0-9][0-9]*\\).*/\\1 \\2/p' "
+                + Shell.quote(containerDir(name) + "/config"), QUICK);
+        if (!r.ok()) {
+            throw new HostException(host(), "reading the id map of " + name + " failed: " + r.reason());
+        }
+        String[] f = r.stdout().strip().split("\\s+");
+        return f.length == 2 ? new IdMap(Long.parseLong(f[0]), Long.parseLong(f[1])) : IdMap.PRIVILEGED;
+    }
+
     /** Host facts a deploy needs: cgroup version and the kind of each disk file in the VM folder. */
     public Map<String, DiskPlan.Kind> probeDisks(String sysdir, List<String> files) {
         StringBuilder cmd = new StringBuilder("cd " + Shell.quote(sysdir) + " || exit 3; ");
@@ -125,6 +141,27 @@ public final class LxcHost {
         return steps.isEmpty() ? "true" : "{ " + String.join(" && ", steps) + "; }";
     }
 
+    /**
+     * Gives the writable disks (rootfs and data, mounted) the owners the id map expects: a disk made for
+     * another map (or none) is shifted once, here, before the container first runs from it (idshift.pl).
+     * Read-only disks are left as they are: the container sees their files as nobody's.
+     */
+    public void shiftOwnership(List<PreparedDisk> disks, IdMap map) {
+        List<String> tops = disks.stream().filter(d -> d.role() != PreparedDisk.Role.CONTEXT && !d.readOnly())
+                .map(PreparedDisk::hostPath).toList();
+        if (tops.isEmpty()) {
+            return;
+        }
+        StringBuilder cmd = new StringBuilder(HostScript.perl(LxcHost.class, "idshift.pl")).append(' ')
+                .append(map.base()).append(' ').append(map.count());
+        tops.forEach(t -> cmd.append(' ').append(Shell.quote(t)));
+        CommandResult r = shell.check("giving the disks the container's owners", cmd.toString(), SHIFT_TIMEOUT);
+        r.stdout().lines().filter(l -> !l.endsWith(" kept")).forEach(l -> log.info("{}: {}", host(), l));
+    }
+
+    /** A Debian rootfs of some 30000 files shifts in seconds; an image of millions may take minutes, once. */
+    static final Duration SHIFT_TIMEOUT = Duration.ofMinutes(30);
+
     /** The context folder for hosts without oned's context disk: plain files, no mount. */
     public void writeGeneratedContext(List<PreparedDisk> disks, String contextSh) {
         for (PreparedDisk d : disks) {
@@ -163,7 +200,7 @@ public final class LxcHost {
 
     public void start(String name, Duration timeout) {
         String n = Shell.quote(name);
-        CommandResult r = shell.run(detachedCommand("lxc-start " + p() + " -n " + n, "/tmp/onehaul-start-" + name + ".log")
+        CommandResult r = shell.run(detachedCommand("lxc-start " + p() + " -n " + n, Scratch.file(name, "start.log"))
                 + " && lxc-wait " + p() + " -n " + n + " -s RUNNING -t " + timeout.toSeconds(), timeout.plusSeconds(10));
         if (!r.ok()) {
             throw new HostException(host(), "lxc-start " + name + " failed: " + r.reason() + lastLxcLogError(name));
@@ -222,7 +259,8 @@ public final class LxcHost {
     public String detachedCommand(String command, String logFile) {
         String log = Shell.quote(logFile);
         // A subshell, so that callers can chain more commands after it.
-        return "( " + command + " </dev/null >" + log + " 2>&1; rc=$?; cat " + log + " >&2; rm -f " + log + "; exit $rc )";
+        return "( " + Scratch.prepare(logFile) + " || exit 1; " + command + " </dev/null >" + log + " 2>&1; rc=$?; cat "
+                + log + " >&2; rm -f " + log + "; exit $rc )";
     }
 
     private String lastLxcLogError(String name) {

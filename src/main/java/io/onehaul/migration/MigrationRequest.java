@@ -37,6 +37,11 @@ public record MigrationRequest(int vmid, String container, String sourceHost, St
         String destination = msg.diskTargetPath().isEmpty()
                 ? datastoreLocation + "/" + history.datastoreId() + "/" + vm.id()
                 : Names.absolutePath(msg.diskTargetPath(), "DISK_TARGET_PATH");
+        // a rollback removes this folder on the destination: it must be a VM folder of this VM, nothing else
+        if (!destination.matches(java.util.regex.Pattern.quote(datastoreLocation) + "/[0-9]+/" + vm.id())) {
+            throw new BadInputException("migrate: DISK_TARGET_PATH " + destination + " is not " + datastoreLocation
+                    + "/<datastore id>/" + vm.id());
+        }
         return new MigrationRequest(vm.id(), args.deployId(), args.sourceHost(), args.destinationHost(), source,
                 destination, ds.shared(), vm);
     }

@@ -3,6 +3,7 @@ package io.onehaul.transfer;
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
+import io.onehaul.host.Scratch;
 import io.onehaul.host.Shell;
 import java.time.Duration;
 
@@ -42,9 +43,8 @@ public final class SshTunnel {
         String ready = toDestination
                 ? "ss -ltnH 'sport = :" + port + "' | grep -q ."
                 : "grep -q 'remote forward success' " + Shell.quote(log) + " 2>/dev/null";
-        String home = pidFile.substring(0, Math.max(1, pidFile.lastIndexOf('/')));
         // its own folder, made here with mode 700: never a name in a folder others may write to
-        String cmd = "mkdir -p -m 700 " + Shell.quote(home) + " && rm -f " + Shell.quote(log) + " || exit 1; setsid " + ssh + " -v </dev/null >" + Shell.quote(log) + " 2>&1 & "
+        String cmd = Scratch.prepare(pidFile) + " && rm -f " + Shell.quote(log) + " || exit 1; setsid " + ssh + " -v </dev/null >" + Shell.quote(log) + " 2>&1 & "
                 + "echo $! > " + Shell.quote(pidFile) + "; p=$!; i=0; "
                 + "while kill -0 $p 2>/dev/null; do "
                 + "if " + ready + "; then exit 0; fi; "
@@ -66,8 +66,10 @@ public final class SshTunnel {
     /** Ends a forward whose pid file a (possibly dead) earlier run left. */
     public static void closeByPidFile(HostShell source, String pidFile) {
         String f = Shell.quote(pidFile);
-        source.run("[ -f " + f + " ] && kill $(cat " + f + ") 2>/dev/null; rm -f " + f + " " + Shell.quote(pidFile + ".log")
-                + "; true", QUICK);
+        // only a pid that is still an ssh forward is ended: the kernel may have given an old one to anything
+        source.run("p=$(cat " + f + " 2>/dev/null); case \"$p\" in ''|*[!0-9]*) ;; *) "
+                + "tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q '^[^ ]*ssh .* -N ' && kill \"$p\";; esac; "
+                + "rm -f " + f + " " + Shell.quote(pidFile + ".log") + "; true", QUICK);
     }
 
     /**

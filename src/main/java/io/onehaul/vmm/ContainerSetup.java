@@ -3,6 +3,7 @@ package io.onehaul.vmm;
 import io.onehaul.lxc.ContainerState;
 import io.onehaul.lxc.DiskPlan;
 import io.onehaul.lxc.LxcConfigRenderer;
+import io.onehaul.lxc.IdMap;
 import io.onehaul.lxc.LxcHost;
 import io.onehaul.lxc.PreparedDisk;
 import io.onehaul.opennebula.VmXml;
@@ -30,15 +31,19 @@ public final class ContainerSetup {
      */
     public void validate(VmXml vm, String name) {
         LxcConfigRenderer.render(vm, name, List.of(), new LxcConfigRenderer.Options(settings.lxcInclude(), false,
-                settings.privileged(), "/var/log/lxc/" + name + ".log"));
+                settings.privilegedAllowed(), "/var/log/lxc/" + name + ".log").withRawAllowed(settings.rawAllowed()));
         ContextScript.render(vm.context());
     }
 
-    /** Mounts the disks and defines the container; on failure nothing of it is left. */
+    /**
+     * Mounts the disks, gives them the owners the container's id map expects (once per disk) and defines
+     * the container; on failure nothing of it is left.
+     */
     public List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
         List<PreparedDisk> disks = define(lxc, vm, name, sysdir);
         try {
             lxc.mountDisks(disks, ContextScript.render(vm.context()));
+            lxc.shiftOwnership(disks, IdMap.of(vm, settings.privilegedAllowed()));
         } catch (RuntimeException e) {
             release(lxc, name, sysdir, true);
             throw e;
@@ -51,10 +56,16 @@ public final class ContainerSetup {
      * any generated context files. A migration does this before the freeze and mounts inside it.
      */
     public List<PreparedDisk> define(LxcHost lxc, VmXml vm, String name, String sysdir) {
+        return define(lxc, vm, name, sysdir, null);
+    }
+
+    /** @param running the id map of the copy that runs elsewhere (a migration's source); null: the VM's */
+    public List<PreparedDisk> define(LxcHost lxc, VmXml vm, String name, String sysdir, IdMap running) {
         Map<String, DiskPlan.Kind> kinds = lxc.probeDisks(sysdir, DiskPlan.filesToProbe(vm));
         List<PreparedDisk> disks = DiskPlan.plan(vm, sysdir, kinds);
         String config = LxcConfigRenderer.render(vm, name, disks, new LxcConfigRenderer.Options(
-                settings.lxcInclude(), lxc.cgroupV2(), settings.privileged(), "/var/log/lxc/" + name + ".log"));
+                settings.lxcInclude(), lxc.cgroupV2(), settings.privilegedAllowed(), "/var/log/lxc/" + name + ".log",
+                running, settings.rawAllowed()));
         try {
             lxc.define(name, config, sysdir);
             lxc.writeGeneratedContext(disks, ContextScript.render(vm.context()));

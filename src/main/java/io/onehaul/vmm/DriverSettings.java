@@ -9,15 +9,16 @@ import java.util.Arrays;
 import java.util.List;
 
 /** What the lxc_live actions need from the operator's config, as plain values (testable without files). */
-public record DriverSettings(String datastoreLocation, String lxcPath, String lxcInclude, boolean privileged,
+public record DriverSettings(String datastoreLocation, String lxcPath, String lxcInclude, boolean privilegedAllowed,
                              CriuOptions criu, Duration startTimeout, Duration stopTimeout,
-                             Duration checkpointTimeout, MigrationSettings migration) {
+                             Duration checkpointTimeout, MigrationSettings migration, java.util.Set<String> rawAllowed) {
 
     public static DriverSettings from(OneHaulConfig c) {
-        return new DriverSettings(c.datastoreLocation(), c.lxcPath(), c.lxcInclude(), c.privilegedContainers(),
+        return new DriverSettings(c.datastoreLocation(), c.lxcPath(), c.lxcInclude(), c.privilegedAllowed(),
                 new CriuOptions(c.criuEnv(), lines(c.get("criu.dump_config", "")),
                         lines(c.get("criu.restore_config", "mntns-compat-mode"))),
-                c.startTimeout(), c.stopTimeout(), c.checkpointTimeout(), migration(c));
+                c.startTimeout(), c.stopTimeout(), c.checkpointTimeout(), migration(c),
+                java.util.Set.copyOf(lines(c.get(io.onehaul.lxc.LxcConfigRenderer.RAW_ALLOWED_SETTING, ""))));
     }
 
     /** The operator's defaults for live migrations (onehaul.conf); hosts, clusters and VMs may narrow them. */

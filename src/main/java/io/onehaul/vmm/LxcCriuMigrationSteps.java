@@ -22,6 +22,7 @@ import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.ContainerState;
 import io.onehaul.host.CommandResult;
+import io.onehaul.lxc.IdMap;
 import io.onehaul.lxc.LxcHost;
 import io.onehaul.lxc.NetworkAnnouncement;
 import io.onehaul.lxc.PreparedDisk;
@@ -78,6 +79,8 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     private SshTunnel lazyTunnel;
     private String lazyRestoreConfig;
     private SourceLeftovers leftovers = SourceLeftovers.NONE;
+    /** The id map the container runs with on the source, read at pre-flight. */
+    private IdMap sourceMap;
 
     /**
      * @param transfer copies between the hosts along {@code routes}
@@ -103,6 +106,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
         clockOffset = p.clockOffsetSeconds();
         features = p.features();
         folderBytes = p.folderBytes();
+        sourceMap = src.idMap(r.container()); // a running container keeps its id map wherever it goes
         // Last, read-only like the rest: what CRIU would refuse, named before anything is frozen
         List<DumpabilityFinding> findings = DumpabilityScan.run(src.shell(), src.lxcPath(), r.container());
         if (!findings.isEmpty()) {
@@ -215,7 +219,7 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
 
     /** Before the freeze: the destination's LXC definition and CRIU restore options, so only mounts remain. */
     private void defineOnDestination(MigrationRequest r) {
-        destinationDisks = setup.define(dst, r.vm(), r.container(), r.destinationSysdir());
+        destinationDisks = setup.define(dst, r.vm(), r.container(), r.destinationSysdir(), sourceMap);
         Checkpointer criu = new Checkpointer(dst, settings.criu(), settings.checkpointTimeout());
         restoreConfig = criu.restoreConfigPath(r.container());
         criu.writeRestoreConfig(restoreConfig);
@@ -318,7 +322,9 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
             config = lazyRestoreConfig;
         }
         CommandResult res = dst.shell().run(lazyDaemon + " && " + LxcHost.mountCommand(destinationDisks) + " && "
-                + criu.restoreCommand(r.container(), images, config) + "; rc=$?; date +%s.%N; "
+                + criu.restoreCommand(r.container(), images, config, preDumps > 0
+                        ? List.of(r.destinationSysdir() + "/" + PreDumpRounds.FOLDER) : List.of())
+                + "; rc=$?; date +%s.%N; "
                 + "lxc-info -P " + Shell.quote(dst.lxcPath()) + " -n " + Shell.quote(r.container()) + " -s -H; "
                 + "[ $rc -eq 0 ] && " + NetworkAnnouncement.command(dst.lxcPath(), r.container()) + "; exit $rc",
                 restoreLimit(r));

@@ -97,7 +97,8 @@ class LxcConfigRendererTest {
         assertTrue(conf.contains("lxc.cgroup2.memory.max = 64M\n"));
         assertTrue(conf.contains("lxc.cgroup2.cpu.weight = 10\n"));
         assertTrue(conf.contains("lxc.mount.entry = " + SYSDIR + "/context context none ro,bind,create=dir,optional 0 0"));
-        assertFalse(conf.contains("lxc.idmap"));
+        assertTrue(conf.contains("lxc.idmap = u 0 600100001 65536\nlxc.idmap = g 0 600100001 65536\n"),
+                "unprivileged, with the stock driver's map, by default");
     }
 
     @Test
@@ -119,6 +120,45 @@ class LxcConfigRendererTest {
         assertFalse(conf.contains("lxc.apparmor.profile = generated"));
         assertFalse(conf.contains("lxc.tty.max = 4"));
         assertTrue(conf.contains("lxc.environment = A=1\n"));
+    }
+
+    @Test
+    void a_privileged_container_is_made_only_where_the_vm_asks_and_the_operator_allows() {
+        VmXml asks = vm("", "<LXC_UNPRIVILEGED>No</LXC_UNPRIVILEGED>");
+        var disks = DiskPlan.plan(asks, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR));
+        assertFalse(LxcConfigRenderer.render(asks, "one-7", disks, OPTS).contains("lxc.idmap"), "asked and allowed");
+        var notAllowed = new LxcConfigRenderer.Options("/usr/share/lxc/config/common.conf", true, false, "/l");
+        BadInputException e = assertThrows(BadInputException.class,
+                () -> LxcConfigRenderer.render(asks, "one-7", disks, notAllowed));
+        assertTrue(e.getMessage().contains("container.allow_privileged"), e.getMessage());
+        VmXml yes = vm("", "<LXC_UNPRIVILEGED>yes</LXC_UNPRIVILEGED>");
+        assertTrue(LxcConfigRenderer.render(yes, "one-7", disks, notAllowed).contains("lxc.idmap = u 0 600100001"));
+    }
+
+    @Test
+    void a_running_container_keeps_its_map_wherever_it_is_defined_next() {
+        VmXml vm = vm("", "");
+        var disks = DiskPlan.plan(vm, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR));
+        var migrating = new LxcConfigRenderer.Options("/c", true, false, "/l", IdMap.PRIVILEGED, java.util.Set.of());
+        assertFalse(LxcConfigRenderer.render(vm, "one-7", disks, migrating).contains("lxc.idmap"),
+                "a privileged source stays privileged on the destination: its images are of that container");
+    }
+
+    @Test
+    void raw_lines_that_would_act_on_the_host_are_refused_unless_allowed_by_name() {
+        for (String key : List.of("lxc.hook.pre-start = /bin/evil", "lxc.mount.auto = proc:rw sys:rw",
+                "lxc.cap.keep = sys_admin", "lxc.cgroup.devices.allow = a", "lxc.cgroup2.devices.allow = a",
+                "lxc.seccomp.profile =", "lxc.namespace.share.net = 1", "lxc.mount.fstab = /etc/fstab")) {
+            VmXml vm = vm("<RAW><TYPE>lxc</TYPE><DATA>" + key + "</DATA></RAW>", "");
+            var disks = DiskPlan.plan(vm, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR));
+            BadInputException e = assertThrows(BadInputException.class,
+                    () -> LxcConfigRenderer.render(vm, "one-7", disks, OPTS), key);
+            assertTrue(e.getMessage().contains("container.raw_allowed"), e.getMessage());
+        }
+        VmXml vm = vm("<RAW><TYPE>lxc</TYPE><DATA>lxc.cap.drop = sys_time</DATA></RAW>", "");
+        var disks = DiskPlan.plan(vm, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR));
+        assertTrue(LxcConfigRenderer.render(vm, "one-7", disks, OPTS.withRawAllowed(java.util.Set.of("lxc.cap.drop")))
+                .contains("lxc.cap.drop = sys_time\n"), "allowed by name");
     }
 
     @Test
