@@ -265,6 +265,7 @@ stop_host() {
 
 do_down() {
   local h hosts p c ct_names
+  restore_unprivileged_uffd
   mapfile -t hosts < <(known_hosts_list)
   mapfile -t ct_names < <(for c in "$STATE"/hosts/*/fs/var/lib/lxc/*/; do
                             [ -d "$c" ] && basename "$c"; done | sort -u)
@@ -665,9 +666,27 @@ raise_pipe_max() {
   if [ "$cur" -lt "$LAZY_PIPE_MAX" ]; then sysctl -q -w fs.pipe-max-size="$LAZY_PIPE_MAX"; fi
 }
 
+# Post-copy of an unprivileged container: CRIU 4.1 opens userfaultfd from inside the container's user
+# namespace, which the kernel allows only with vm.unprivileged_userfaultfd = 1 (off on Debian). An
+# operator who wants post-copy for unprivileged containers sets it on the destination hosts; the test
+# bed sets it for all of them (one kernel) and puts the machine's value back at `down`.
+allow_unprivileged_uffd() {
+  local f=$STATE/unprivileged_userfaultfd.before
+  [ -f /proc/sys/vm/unprivileged_userfaultfd ] || return 0
+  mkdir -p "$STATE"
+  [ -f "$f" ] || cat /proc/sys/vm/unprivileged_userfaultfd > "$f"
+  sysctl -q -w vm.unprivileged_userfaultfd=1
+}
+
+restore_unprivileged_uffd() {
+  local f=$STATE/unprivileged_userfaultfd.before
+  if [ -f "$f" ]; then sysctl -q -w vm.unprivileged_userfaultfd="$(cat "$f")" || true; rm -f "$f"; fi
+}
+
 do_up() {
   local n=$1 want_b=$2 hosts=() h p t0=$EPOCHREALTIME
   raise_pipe_max
+  allow_unprivileged_uffd
   # only where the hosts' CRIU environment uses the preload (gcc builds it)
   if [[ "$CRIU_ENV" == *"$CRIU_COMPAT"* ]]; then bash "$(dirname "$SELF")/criu-compat/build.sh" "$CRIU_COMPAT"; fi
   # ONEHAUL_TESTBED_HOSTROOT=/: the machine's own root (guest.sh's guest, already trixie). Else hostroot.sh's,

@@ -31,6 +31,9 @@ record HostFacts(Map<String, String> values) {
         cmd.append(Shell.envPrefix(criuEnv)).append("criu check --feature mem_dirty_track >/dev/null 2>&1 && echo dirty_track=yes; ");
         cmd.append(Shell.envPrefix(criuEnv)).append("criu check --feature uffd-noncoop >/dev/null 2>&1 && echo uffd=yes; ");
         cmd.append("echo pipe_max=$(cat /proc/sys/fs/pipe-max-size 2>/dev/null); ");
+        // an id-mapped container's lazy restore opens userfaultfd inside its user namespace (CRIU 4.1)
+        cmd.append("echo uffd_unprivileged=$(cat /proc/sys/vm/unprivileged_userfaultfd 2>/dev/null); ");
+        cmd.append("grep -qs '^lxc\\.idmap' ").append(p).append("/").append(n).append("/config && echo idmapped=yes; ");
         // cgroup2: the memory of the cgroup the container's init is in. Not LXC's answer: for a container
         // lxc-checkpoint restored, LXC up to 6.0.6 may name a cgroup its tasks are not in (criu/dump.sh)
         cmd.append("pid=$(lxc-info -P ").append(p).append(" -n ").append(n).append(" -p -H 2>/dev/null); ")

@@ -151,8 +151,14 @@ final class MigrationPreflight {
             missing.add("fs.pipe-max-size >= " + LAZY_PIPE_MIN_BYTES + " (lazy pages) on "
                     + both(r, s.number("pipe_max") >= LAZY_PIPE_MIN_BYTES, d.number("pipe_max") >= LAZY_PIPE_MIN_BYTES));
         }
+        // measured: "uffd: Unable to open an userfaultfd descriptor: Operation not permitted" otherwise
+        boolean lazyInUserns = !s.has("idmapped") || d.number("uffd_unprivileged") == 1;
+        if (!lazyInUserns) {
+            missing.add("vm.unprivileged_userfaultfd = 1 on " + r.destinationHost() + " (the container is unprivileged, "
+                    + "and CRIU 4.1 restores its lazy pages from inside its user namespace)");
+        }
         long memory = Math.max(0, s.number("mem"));
-        return new HostFeatures(dirty, uffd && pipes, true, link, memory, String.join("; ", missing));
+        return new HostFeatures(dirty, uffd && pipes && lazyInUserns, true, link, memory, String.join("; ", missing));
     }
 
     private static String both(MigrationRequest r, boolean srcHas, boolean dstHas) {

@@ -55,7 +55,7 @@ class DebianContainerOnTestBedTest extends ContainersOnTestBed {
         assertTrue(out.reply().startsWith("MIGRATE FAILURE " + vm.id()), out.reply() + "\n" + out.allStderr());
         String why = out.reply() + "\n" + out.allStderr();
         assertTrue(why.contains("pre-flight: CRIU cannot checkpoint " + vm.deployId() + ": "), why);
-        assertTrue(why.contains("(systemd) holds a BPF program (fd "), why);
+        // (an unprivileged systemd attaches no cgroup BPF programs: that refusal is a privileged container's)
         assertTrue(why.contains("(systemd-logind) runs in a uts namespace of its own"), why);
         assertTrue(why.contains("sees a ramfs mount at /run/credentials/"), why);
         assertTrue(why.contains("a cold move instead is not allowed"), why);
