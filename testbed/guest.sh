@@ -215,6 +215,8 @@ ip route add default via "$FE_IP"
 sysctl -q -w net.ipv4.ip_forward=1
 # Lazy pages (post-copy) need bigger pipes than the default (testbed.sh raises it too).
 sysctl -q -w fs.pipe-max-size=4194304
+# ...and, for an unprivileged container, userfaultfd opened inside its user namespace (a throwaway guest)
+sysctl -q -w vm.unprivileged_userfaultfd=1
 printf "127.0.0.1 localhost\n%s %s\n%s onehaul-frontend\n" "$GUEST_IP" "$GUEST_NAME" "$FE_IP" > /etc/hosts
 install -d -m 700 /root/.ssh
 install -m 600 "$seed/authorized_keys" /root/.ssh/authorized_keys
