@@ -43,6 +43,10 @@ public final class SshHostShell implements HostShell {
         return host -> connect(host, s);
     }
 
+    /** A host that answers no keep-alive for this many times this many seconds is gone: its commands fail. */
+    static final int KEEP_ALIVE_SECONDS = 5;
+    static final int KEEP_ALIVE_MISSES = 4;
+
     public static SshHostShell connect(String host, Settings s) {
         if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9_.:\\[\\]-]+") || host.startsWith("-")) {
             throw new HostException(String.valueOf(host), "not a valid host name");
@@ -56,6 +60,12 @@ public final class SshHostShell implements HostShell {
         net.schmizz.sshj.DefaultConfig config = new net.schmizz.sshj.DefaultConfig();
         config.setKeepAliveProvider(net.schmizz.keepalive.KeepAliveProvider.KEEP_ALIVE);
         SSHClient ssh = new SSHClient(config);
+        // set before connect: SSHJ starts the keep-alive thread only if the interval is set when it connects
+        net.schmizz.keepalive.KeepAlive ka = ssh.getConnection().getKeepAlive();
+        ka.setKeepAliveInterval(KEEP_ALIVE_SECONDS);
+        if (ka instanceof net.schmizz.keepalive.KeepAliveRunner runner) {
+            runner.setMaxAliveCount(KEEP_ALIVE_MISSES);
+        }
         try {
             ssh.addHostKeyVerifier(new OpenSSHKnownHosts(s.knownHosts().toFile()));
             ssh.setConnectTimeout((int) s.connectTimeout().toMillis());
@@ -71,11 +81,6 @@ public final class SshHostShell implements HostShell {
                 throw new HostException(host, "no readable SSH identity among " + s.identities());
             }
             ssh.authPublickey(s.user(), keys);
-            net.schmizz.keepalive.KeepAlive ka = ssh.getConnection().getKeepAlive();
-            ka.setKeepAliveInterval(2);
-            if (ka instanceof net.schmizz.keepalive.KeepAliveRunner runner) {
-                runner.setMaxAliveCount(5);
-            }
             return new SshHostShell(host, ssh, s.sudo());
         } catch (HostException e) {
             closeQuietly(ssh);
