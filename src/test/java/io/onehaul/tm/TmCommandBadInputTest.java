@@ -130,4 +130,23 @@ class TmCommandBadInputTest {
     void an_unknown_tm_action_is_bad_input() {
         assertEquals(2, tm("snap_create", "h1:/var/lib/one/datastores/100/300/disk.0", "0", "300", "100").exit());
     }
+
+    @Test
+    void settle_refuses_malformed_argv_before_any_host_or_claim() {
+        assertBadInput(tm("settle", "h1", "h2"), "settle", "5 or 6");
+        assertBadInput(tm("settle", "h1", "h2", "/etc", "300", "100"), "settle", "new_sysdir");
+        assertBadInput(tm("settle", "h1", "h1", "/var/lib/one/datastores/100/300", "300", "100"), "settle",
+                "a migration between two hosts");
+        assertBadInput(tm("settle", "h1", "h2", "/var/lib/one/datastores/100/300", "300", "100", "ssh"), "settle",
+                "without a caller TM");
+        assertBadInput(tm("settle", "h1;touch /tmp/x", "h2", "/var/lib/one/datastores/100/300", "300", "100"),
+                "settle", "");
+    }
+
+    @Test
+    void a_datastore_location_that_is_not_a_plain_path_is_bad_input() throws Exception {
+        Files.writeString(conf, Files.readString(conf) + "datastore.location = /var/lib/one/$(touch x)\n");
+        assertBadInput(tm("settle", "h1", "h2", "/var/lib/one/datastores/100/300", "300", "100"), "settle",
+                "datastore.location must be a plain absolute path");
+    }
 }
