@@ -3,7 +3,7 @@
 # Each PATH is the top of a disk as the container sees it; its owner says which base the disk has now
 # (its root directory belongs to the container's root). Ids in [now, now + 65536) move to the same place
 # in [BASE, BASE + 65536); any other id is left alone. Never follows a symlink (lchown; no chmod on one),
-# never leaves the disk's file system. Prints "PATH kept" or "PATH shifted N from OLD".
+# never leaves the disk's file system. The top goes last, so a shift killed half-way is redone next time. Prints "PATH kept" or "PATH shifted N from OLD".
 use strict;
 use warnings;
 use File::Find ();
@@ -29,6 +29,7 @@ for my $top (@paths) {
     File::Find::find({ no_chdir => 1, wanted => sub {
         my @s = lstat($_) or return;
         if ($s[0] != $dev) { $File::Find::prune = 1; return; }
+        return if $_ eq $top; # last, below: its owner is the mark that the whole disk is done
         my ($u, $g) = ($move->($s[4], $from_u), $move->($s[5], $from_g));
         return if $u == $s[4] && $g == $s[5];
         if (-l _) {
@@ -39,5 +40,8 @@ for my $top (@paths) {
         }
         $n++;
     }}, $top);
+    chown($move->($uid_now, $from_u), $move->($gid_now, $from_g), $top) or die "chown $top: $!\n";
+    chmod($st[2] & 07777, $top) or die "chmod $top: $!\n";
+    $n++;
     print "$top shifted $n from $from_u\n";
 }

@@ -66,4 +66,20 @@ class IdShiftTest {
         assertEquals(0, owner(disk), "back to the ids as they are inside");
         assertEquals(1000, owner(user));
     }
+
+    @Test
+    void a_shift_killed_half_way_is_finished_by_the_next_one() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "skipped: chown needs root");
+        Path done = Files.writeString(disk.resolve("shifted-before-the-kill"), "x");
+        Path left = Files.writeString(disk.resolve("not-reached"), "x");
+        // the top is shifted last: a killed run leaves it unshifted, whatever it reached below
+        Proc.sh("chown " + (IdMap.STOCK_BASE + 5) + ":" + (IdMap.STOCK_BASE + 5) + " '" + done + "' && chown 7:7 '" + left
+                + "' && chown 0:0 '" + disk + "'", 10).requireOk("preparing the disk");
+
+        new LxcHost(new LocalShell(), "/var/lib/lxc").shiftOwnership(asRoot(), IdMap.UNPRIVILEGED);
+
+        assertEquals(IdMap.STOCK_BASE, owner(disk));
+        assertEquals(IdMap.STOCK_BASE + 7, owner(left), "what the killed run did not reach is shifted now");
+        assertEquals(IdMap.STOCK_BASE + 5, owner(done), "what it had shifted is not shifted twice");
+    }
 }
