@@ -265,7 +265,6 @@ stop_host() {
 
 do_down() {
   local h hosts p c ct_names
-  restore_unprivileged_uffd
   mapfile -t hosts < <(known_hosts_list)
   mapfile -t ct_names < <(for c in "$STATE"/hosts/*/fs/var/lib/lxc/*/; do
                             [ -d "$c" ] && basename "$c"; done | sort -u)
@@ -953,7 +952,8 @@ case "$cmd" in
     do_up "$n" "$want_b"
     ;;
   down)
-    need_root; take_lock; do_down; log "down" ;;
+    # only here, not in do_down: `up` tears a broken bed down after it allowed userfaultfd
+    need_root; take_lock; do_down; restore_unprivileged_uffd; log "down" ;;
   status)
     do_status ;;
   exec)
