@@ -231,6 +231,21 @@ public final class OneHaulConfig {
         return now.isEmpty() ? getBool("container.privileged", false) : getBool("container.allow_privileged", false);
     }
 
+    /** The default of {@code container.pids_max}: room for a busy service, far below a host's pid space. */
+    public static final long DEFAULT_PIDS_MAX = 4096;
+
+    /**
+     * The most tasks (processes and threads) one container may have at once; 0 for no limit. A container
+     * that forks without end then fails its own forks instead of taking the pids every other one needs.
+     */
+    public long containerPidsMax() {
+        long v = getInt("container.pids_max", (int) DEFAULT_PIDS_MAX);
+        if (v < 0) {
+            throw new BadInputException("config container.pids_max must be 0 (no limit) or a number of tasks: " + v);
+        }
+        return v;
+    }
+
     // --- data-protection policy (README "Data-protection policy") ---
 
     /** The PCA certificate the front-end trusts (PEM or DER). */

@@ -35,15 +35,20 @@ public final class LxcConfigRenderer {
      * @param privilegedAllowed whether a VM may ask for a privileged container ({@link IdMap#ALLOW_SETTING})
      * @param running           the map of the copy that runs (a migration's source): a running container keeps
      *                          its map wherever it goes; null to take it from the VM
+     * @param pidsMax           the most tasks the container may have at once (its pids cgroup); 0 for no limit
      */
     public record Options(String include, boolean cgroupV2, boolean privilegedAllowed, String logFile, IdMap running,
-                          Set<String> rawAllowed) {
+                          Set<String> rawAllowed, long pidsMax) {
         public Options(String include, boolean cgroupV2, boolean privilegedAllowed, String logFile) {
-            this(include, cgroupV2, privilegedAllowed, logFile, null, Set.of());
+            this(include, cgroupV2, privilegedAllowed, logFile, null, Set.of(), 0);
         }
 
         public Options withRawAllowed(Set<String> keys) {
-            return new Options(include, cgroupV2, privilegedAllowed, logFile, running, Set.copyOf(keys));
+            return new Options(include, cgroupV2, privilegedAllowed, logFile, running, Set.copyOf(keys), pidsMax);
+        }
+
+        public Options withPidsMax(long max) {
+            return new Options(include, cgroupV2, privilegedAllowed, logFile, running, rawAllowed, max);
         }
     }
 
@@ -82,7 +87,7 @@ public final class LxcConfigRenderer {
             }
         }
         lines.addAll(nics(vm));
-        lines.addAll(limits(vm, o.cgroupV2()));
+        lines.addAll(limits(vm, o.cgroupV2(), o.pidsMax()));
         lines.addAll(rawLines(vm, o.rawAllowed()));
         return String.join("\n", lines) + "\n";
     }
@@ -153,9 +158,13 @@ public final class LxcConfigRenderer {
         return Long.bitCount(bits);
     }
 
-    private static List<String> limits(VmXml vm, boolean v2) {
+    private static List<String> limits(VmXml vm, boolean v2, long pidsMax) {
         List<String> out = new ArrayList<>();
         String pre = v2 ? "lxc.cgroup2." : "lxc.cgroup.";
+        if (pidsMax > 0) {
+            // A fork bomb in one container must not take the host's pids from every other one.
+            out.add(pre + "pids.max = " + pidsMax);
+        }
         int mem = vm.memoryMb();
         if (mem > 0) {
             out.add(pre + (v2 ? "memory.max" : "memory.limit_in_bytes") + " = " + mem + "M");

@@ -122,9 +122,8 @@ public final class LxcHost {
                 .equals("cgroup2fs");
     }
 
-    /** Loop-mounts images and writes generated context files; already-mounted points are kept. */
-    public void mountDisks(List<PreparedDisk> disks, String contextSh) {
-        writeGeneratedContext(disks, contextSh);
+    /** Loop-mounts images; already-mounted points are kept. */
+    public void mountDisks(List<PreparedDisk> disks) {
         shell.check("mounting the VM's disks", mountCommand(disks), QUICK);
     }
 
@@ -162,12 +161,22 @@ public final class LxcHost {
     /** A Debian rootfs of some 30000 files shifts in seconds; an image of millions may take minutes, once. */
     static final Duration SHIFT_TIMEOUT = Duration.ofMinutes(30);
 
-    /** The context folder for hosts without oned's context disk: plain files, no mount. */
-    public void writeGeneratedContext(List<PreparedDisk> disks, String contextSh) {
+    /**
+     * Writes the generated context (hosts without oned's context disk: plain files, no mount), and gives a
+     * context folder (not an ISO) and its files to the container's root: the container still sees them
+     * read-only (a locked read-only bind mount). The dump renames every context file over (criu/dump.sh),
+     * so a process that held one holds an unlinked file; restoring it, CRIU, as the container's root, makes
+     * that file again in the folder for a moment, with the owner it had inside.
+     */
+    public void writeGeneratedContext(List<PreparedDisk> disks, String contextSh, IdMap owner) {
         for (PreparedDisk d : disks) {
             if (d.generatedContext()) {
                 shell.check("creating the context folder", "mkdir -p " + Shell.quote(d.hostPath()), QUICK);
                 shell.writeFile(d.hostPath() + "/context.sh", contextSh.getBytes(StandardCharsets.UTF_8), QUICK);
+            }
+            if (d.role() == PreparedDisk.Role.CONTEXT && !d.loopMount()) {
+                shell.check("giving the context folder to the container's root", "chown -hR " + owner.hostRoot() + ":"
+                        + owner.hostRoot() + " " + Shell.quote(d.hostPath()), QUICK);
             }
         }
     }

@@ -31,7 +31,8 @@ public final class ContainerSetup {
      */
     public void validate(VmXml vm, String name) {
         LxcConfigRenderer.render(vm, name, List.of(), new LxcConfigRenderer.Options(settings.lxcInclude(), false,
-                settings.privilegedAllowed(), "/var/log/lxc/" + name + ".log").withRawAllowed(settings.rawAllowed()));
+                settings.privilegedAllowed(), "/var/log/lxc/" + name + ".log").withRawAllowed(settings.rawAllowed())
+                .withPidsMax(settings.pidsMax()));
         ContextScript.render(vm.context());
     }
 
@@ -42,7 +43,7 @@ public final class ContainerSetup {
     public List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
         List<PreparedDisk> disks = define(lxc, vm, name, sysdir);
         try {
-            lxc.mountDisks(disks, ContextScript.render(vm.context()));
+            lxc.mountDisks(disks);
             lxc.shiftOwnership(disks, IdMap.of(vm, settings.privilegedAllowed()));
         } catch (RuntimeException e) {
             release(lxc, name, sysdir, true);
@@ -65,10 +66,11 @@ public final class ContainerSetup {
         List<PreparedDisk> disks = DiskPlan.plan(vm, sysdir, kinds);
         String config = LxcConfigRenderer.render(vm, name, disks, new LxcConfigRenderer.Options(
                 settings.lxcInclude(), lxc.cgroupV2(), settings.privilegedAllowed(), "/var/log/lxc/" + name + ".log",
-                running, settings.rawAllowed()));
+                running, settings.rawAllowed(), settings.pidsMax()));
         try {
             lxc.define(name, config, sysdir);
-            lxc.writeGeneratedContext(disks, ContextScript.render(vm.context()));
+            lxc.writeGeneratedContext(disks, ContextScript.render(vm.context()),
+                    running != null ? running : IdMap.of(vm, settings.privilegedAllowed()));
         } catch (RuntimeException e) {
             release(lxc, name, sysdir, true);
             throw e;

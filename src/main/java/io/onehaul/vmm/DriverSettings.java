@@ -11,14 +11,16 @@ import java.util.List;
 /** What the lxc_live actions need from the operator's config, as plain values (testable without files). */
 public record DriverSettings(String datastoreLocation, String lxcPath, String lxcInclude, boolean privilegedAllowed,
                              CriuOptions criu, Duration startTimeout, Duration stopTimeout,
-                             Duration checkpointTimeout, MigrationSettings migration, java.util.Set<String> rawAllowed) {
+                             Duration checkpointTimeout, MigrationSettings migration, java.util.Set<String> rawAllowed,
+                             long pidsMax) {
 
     public static DriverSettings from(OneHaulConfig c) {
         return new DriverSettings(c.datastoreLocation(), c.lxcPath(), c.lxcInclude(), c.privilegedAllowed(),
                 new CriuOptions(c.criuEnv(), lines(c.get("criu.dump_config", "")),
                         lines(c.get("criu.restore_config", "mntns-compat-mode"))),
                 c.startTimeout(), c.stopTimeout(), c.checkpointTimeout(), migration(c),
-                java.util.Set.copyOf(lines(c.get(io.onehaul.lxc.LxcConfigRenderer.RAW_ALLOWED_SETTING, ""))));
+                java.util.Set.copyOf(lines(c.get(io.onehaul.lxc.LxcConfigRenderer.RAW_ALLOWED_SETTING, ""))),
+                c.containerPidsMax());
     }
 
     /** The operator's defaults for live migrations (onehaul.conf); hosts, clusters and VMs may narrow them. */

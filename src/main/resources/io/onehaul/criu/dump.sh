@@ -45,6 +45,29 @@ bind_mounts() {
   ' "$1"
 }
 
+# The folder the container sees read-only as /context (lxc.mount.entry ... context none ro,bind...), if the
+# driver or the onehaul TM wrote it as a folder (an ISO is mounted, read-only, and is left alone).
+context_folder() {
+  awk '$1 == "lxc.mount.entry" && $2 == "=" && $4 == "context" && ("," $6 ",") ~ /,ro,/ { print $3 }' "$config" \
+    | tail -n 1
+}
+
+# Every file of the context folder is renamed over by a copy of itself. A process of the container that
+# holds one open then holds an unlinked file, which CRIU carries in the images; else CRIU would reopen it
+# by name at the restore and refuse if the destination's context differs in size, as it may
+# (a restore gets the context oned makes then). The container cannot write the folder, so nothing in it
+# is a symlink it planted; -type f skips anything else anyway.
+refresh_context() {
+  local ctx f tmp
+  ctx=$(context_folder)
+  [ -n "$ctx" ] && [ -d "$ctx" ] && ! mountpoint -q "$ctx" || return 0
+  find "$ctx" -xdev -type f | while IFS= read -r f; do
+    tmp=$(mktemp "$(dirname "$f")/.refresh.XXXXXX") && cp -p -- "$f" "$tmp" && mv -fT -- "$tmp" "$f" \
+      || { rm -f -- "${tmp:-}"; echo "dump: cannot renew $f" >&2; exit 1; }
+  done
+}
+refresh_context
+
 console=$(config_value 'lxc\.console\.path')
 if [ ! -f /sys/fs/cgroup/cgroup.controllers ] || [ "$console" != none ]; then
   exec lxc-checkpoint -P "$lxcpath" -n "$name" -s -D "$dir"

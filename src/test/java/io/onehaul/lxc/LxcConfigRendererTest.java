@@ -86,6 +86,16 @@ class LxcConfigRendererTest {
     }
 
     @Test
+    void a_pids_limit_caps_the_containers_tasks_in_the_hosts_cgroup_version() {
+        VmXml vm = fixtureVm();
+        List<PreparedDisk> disks = DiskPlan.plan(vm, SYSDIR, Map.of("disk.0", DiskPlan.Kind.FILE, "disk.1", DiskPlan.Kind.FILE));
+        assertTrue(LxcConfigRenderer.render(vm, "one-3", disks, OPTS.withPidsMax(4096)).contains("lxc.cgroup2.pids.max = 4096\n"));
+        var v1 = new LxcConfigRenderer.Options("/c", false, true, "/l").withPidsMax(200);
+        assertTrue(LxcConfigRenderer.render(vm, "one-3", disks, v1).contains("lxc.cgroup.pids.max = 200\n"));
+        assertFalse(LxcConfigRenderer.render(vm, "one-3", disks, OPTS).contains("pids.max"), "0: no limit");
+    }
+
+    @Test
     void config_has_no_tty_console_or_apparmor_and_points_at_the_rootfs() {
         VmXml vm = fixtureVm();
         String conf = LxcConfigRenderer.render(vm, "one-3",
@@ -139,7 +149,7 @@ class LxcConfigRendererTest {
     void a_running_container_keeps_its_map_wherever_it_is_defined_next() {
         VmXml vm = vm("", "");
         var disks = DiskPlan.plan(vm, "/ds/0/7", Map.of("disk.0", DiskPlan.Kind.DIR));
-        var migrating = new LxcConfigRenderer.Options("/c", true, false, "/l", IdMap.PRIVILEGED, java.util.Set.of());
+        var migrating = new LxcConfigRenderer.Options("/c", true, false, "/l", IdMap.PRIVILEGED, java.util.Set.of(), 0);
         assertFalse(LxcConfigRenderer.render(vm, "one-7", disks, migrating).contains("lxc.idmap"),
                 "a privileged source stays privileged on the destination: its images are of that container");
     }
