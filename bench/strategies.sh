@@ -2,7 +2,7 @@
 # Migration strategies benchmark (issue 8): strategies x memory x workload x link, median of RUNS.
 #
 #   bash bench/strategies.sh [--strategies LIST] [--workloads LIST] [--links LIST] [--dirty PCT]
-#                            [--image MIB] [--disk-mib N] [RUNS] [MEMORY_MIB...]
+#                            [--image MIB] [--disk-mib N] [--privileges LIST] [RUNS] [MEMORY_MIB...]
 #
 #   RUNS          default 3                     MEMORY_MIB   default 64 256 1024 (touched by /writer)
 #   --strategies  default "stop-and-copy streamed post-copy" (comma or space separated; any name
@@ -15,6 +15,9 @@
 #   --image MIB   the rootfs image's size, default 1024 (it always holds 900 MiB of data)
 #   --disk-mib N  the writer also rewrites a 256 KiB block of an N MiB file on the rootfs every
 #                 100 ms and verifies the whole file (disk errors count as errors), default 0 (off)
+#   --privileges  default "unprivileged" (the driver's default: id-mapped); "unprivileged privileged"
+#                 also runs every case with LXC_UNPRIVILEGED = "no" (onehaul.conf allowing it) and
+#                 prints each privileged freeze against the unprivileged one of the same case
 #
 # Per (link, memory, workload, run) one container (1 GiB ext4 rootfs image holding 900 MiB of data,
 # as bench/migration.sh builds it; VM ids 800-899) runs /writer. Then:
@@ -28,7 +31,7 @@
 #   (b) raw stop-and-copy by hand of the same container over the same link, (c) cold move by hand,
 #       as bench/migration.sh does them (see the notes printed with the table).
 # Prints the table and writes bench/results/strategies-<UTC stamp>.tsv (medians; columns strategy,
-# memory_mib, workload, link, freeze_s, workload_gap_s, total_s, bytes, integrity_errors, raw_s,
+# memory_mib, workload, link, privilege, freeze_s, workload_gap_s, total_s, bytes, integrity_errors, raw_s,
 # cold_s) and .txt (the table, every run, the command line). Root; the test bed must be up or absent
 # (then it is brought up); a bed shared with other tests is used as it is, never taken down.
 # Time: `bash bench/strategies.sh 1 64` (stop-and-copy only, both links and workloads) took 12 min; the
@@ -42,11 +45,11 @@ REPO=$PWD
 CMDLINE="bash bench/strategies.sh$(for a in "$@"; do if [[ "$a" =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then printf ' %s' "$a"; else printf " '%s'" "${a//\'/\'\\\'\'}"; fi; done)"
 
 die() { echo "strategies.sh: $*" >&2; exit 1; }
-usage() { sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 words() { echo "$*" | tr ',' ' ' | xargs; }
 
 STRATEGIES="stop-and-copy streamed post-copy"; WORKLOADS="idle writer"; LINKS="loopback tbf100"; DIRTY=5
-IMAGE_MIB=1024; DISK_MIB=0
+IMAGE_MIB=1024; DISK_MIB=0; PRIVILEGES=unprivileged
 POS=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -62,6 +65,8 @@ while [ $# -gt 0 ]; do
     --image=*) IMAGE_MIB=${1#*=}; shift ;;
     --disk-mib) [ $# -ge 2 ] || usage; DISK_MIB=$2; shift 2 ;;
     --disk-mib=*) DISK_MIB=${1#*=}; shift ;;
+    --privileges) [ $# -ge 2 ] || usage; PRIVILEGES=$(words "$2"); shift 2 ;;
+    --privileges=*) PRIVILEGES=$(words "${1#*=}"); shift ;;
     -h|--help) usage ;;
     -*) usage ;;
     *) POS+=("$1"); shift ;;
@@ -77,7 +82,8 @@ for m in "${SIZES[@]}"; do [[ "$m" =~ ^[1-9][0-9]*$ ]] && [ "$m" -le 4096 ] || d
 for s in $STRATEGIES; do [[ "$s" =~ ^[a-z0-9-]+$ ]] || die "bad strategy name: $s"; done
 for w in $WORKLOADS; do case "$w" in idle|writer) ;; *) die "workloads are idle and writer, not $w" ;; esac; done
 for l in $LINKS; do [[ "$l" =~ ^(loopback|tbf[1-9][0-9]*)$ ]] || die "links are loopback and tbfN (N Mbit/s), not $l"; done
-[ -n "$STRATEGIES" ] && [ -n "$WORKLOADS" ] && [ -n "$LINKS" ] || usage
+for p in $PRIVILEGES; do case "$p" in unprivileged|privileged) ;; *) die "privileges are unprivileged and privileged, not $p" ;; esac; done
+[ -n "$STRATEGIES" ] && [ -n "$WORKLOADS" ] && [ -n "$LINKS" ] && [ -n "$PRIVILEGES" ] || usage
 [ "$(id -u)" = 0 ] || die "run as root (namespaces, LXC, CRIU)"
 
 FE=/var/tmp/onehaul-strategies
@@ -101,6 +107,7 @@ for h in h1 h2; do $TB exec $h -- true 2>/dev/null || die "test bed host $h is n
 . bench/lib/strategies-lib.sh
 JAR_INFO="jar $(date -u -r target/onehaul.jar +%Y-%m-%dT%H:%MZ), HEAD $(git rev-parse --short HEAD 2>/dev/null || echo ?)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src has uncommitted changes)')"
 fe_install      # copies target/onehaul.jar: later rebuilds do not change this run
+case " $PRIVILEGES " in *" privileged "*) echo "container.allow_privileged = true" >> "$ONEHAUL_CONF" ;; esac
 export REPO FE VMM TMR ONEHAUL_CONF DISK_MIB
 export BENCH_NIC_BY_VMID=yes     # each bench VM its own NIC address and MAC (bench/lib/vmxml-extra.sh)
 mkdir -p "$FE/logs"
@@ -131,12 +138,18 @@ for link in $LINKS; do
     export VM_MEMORY_MB=$((2 * mem + 512))
     for wl in $WORKLOADS; do
       pct=0; [ "$wl" = writer ] && pct=$DIRTY
-      mkey="$mem|$wl|$link"
       for run in $(seq 1 "$RUNS"); do
+      # Both privileges in each run, the first one alternating: the machine's drift over a run (seen:
+      # every phase of a bench's first move ~2x slower) falls on each alike.
+      order=$PRIVILEGES; [ $((run % 2)) = 0 ] && order=$(echo $PRIVILEGES | tr ' ' '\n' | tac | xargs)
+      for priv in $order; do
+        export BENCH_PRIVILEGE_XML=""
+        [ "$priv" = privileged ] && BENCH_PRIVILEGE_XML='<LXC_UNPRIVILEGED><![CDATA[no]]></LXC_UNPRIVILEGED>'
+        mkey="$mem|$wl|$link|$priv"
         vmid=$(next_vmid); where=""
-        echo "== link $link, ${mem} MiB, $wl, run $run/$RUNS (vm $vmid)" >&2
+        echo "== link $link, $priv, ${mem} MiB, $wl, run $run/$RUNS (vm $vmid)" >&2
         if ! deploy_workload "$vmid" h1 "$mem" "$pct"; then
-          note "$link ${mem}MiB $wl run $run: deploy failed: $LAST_ERR (all strategies and baselines of this run skipped)"
+          note "$link $priv ${mem}MiB $wl run $run: deploy failed: $LAST_ERR (all strategies and baselines of this run skipped)"
           for s in $STRATEGIES; do AN["$s|$mkey"]=$(( ${AN["$s|$mkey"]:-0} + 1 )); done
           RBN[$mkey]=$(( ${RBN[$mkey]:-0} + 1 )); RCN[$mkey]=$(( ${RCN[$mkey]:-0} + 1 ))
           scrub "$vmid"; continue
@@ -148,16 +161,16 @@ for link in $LINKS; do
             echo "   container not running with its workload on $where: deploying it again" >&2
             scrub "$vmid"; where=""
             deploy_workload "$vmid" h1 "$mem" "$pct" && where=h1 || {
-              note "$link ${mem}MiB $wl run $run $strat: FAILED: re-deploy failed: $LAST_ERR"; continue; }
+              note "$link $priv ${mem}MiB $wl run $run $strat: FAILED: re-deploy failed: $LAST_ERR"; continue; }
           fi
           live_run "$vmid" "$where" "$(other "$where")" "$strat" "$mem"
           where=$LIVE_WHERE
           if [ "$LIVE_OK" = yes ]; then
             AF[$key]+="$LIVE_FREEZE "; AG[$key]+="$LIVE_GAP "; AT[$key]+="$LIVE_TOTAL "; AB[$key]+="$LIVE_BYTES "
             AE[$key]=$(( ${AE[$key]:-0} + LIVE_ERRORS )); AOK[$key]=$(( ${AOK[$key]:-0} + 1 ))
-            note "$link ${mem}MiB $wl run $run $strat: freeze $LIVE_FREEZE s, gap $LIVE_GAP s, total $LIVE_TOTAL s, $LIVE_BYTES bytes, errors $LIVE_ERRORS ($LIVE_FROM->$LIVE_TO); phases: $LIVE_PHASES"
+            note "$link $priv ${mem}MiB $wl run $run $strat: freeze $LIVE_FREEZE s, gap $LIVE_GAP s, total $LIVE_TOTAL s, $LIVE_BYTES bytes, errors $LIVE_ERRORS ($LIVE_FROM->$LIVE_TO); phases: $LIVE_PHASES"
           else
-            note "$link ${mem}MiB $wl run $run $strat: FAILED ($LIVE_FROM->$LIVE_TO): $LIVE_REASON"
+            note "$link $priv ${mem}MiB $wl run $run $strat: FAILED ($LIVE_FROM->$LIVE_TO): $LIVE_REASON"
           fi
         done
 
@@ -170,19 +183,20 @@ for link in $LINKS; do
         fi
         if [ -n "$where" ] && raw_move "$vmid" "$where" "$(other "$where")" "$mem"; then
           RB[$mkey]+="$RAW_S "; where=$(other "$where")
-          note "$link ${mem}MiB $wl run $run raw: $RAW_S s ($RAW_PHASES)"
+          note "$link $priv ${mem}MiB $wl run $run raw: $RAW_S s ($RAW_PHASES)"
         else
-          note "$link ${mem}MiB $wl run $run raw: FAILED: ${LAST_ERR:-no container}"
+          note "$link $priv ${mem}MiB $wl run $run raw: FAILED: ${LAST_ERR:-no container}"
           where=$(running_on "$vmid")
         fi
         if [ -z "$where" ]; then scrub "$vmid"; deploy_workload "$vmid" h1 "$mem" "$pct" && where=h1; fi
         if [ -n "$where" ] && cold_move "$vmid" "$where" "$(other "$where")" "$mem"; then
           RC[$mkey]+="$COLD_S "
-          note "$link ${mem}MiB $wl run $run cold: $COLD_S s"
+          note "$link $priv ${mem}MiB $wl run $run cold: $COLD_S s"
         else
-          note "$link ${mem}MiB $wl run $run cold: FAILED: ${LAST_ERR:-no container}"
+          note "$link $priv ${mem}MiB $wl run $run cold: FAILED: ${LAST_ERR:-no container}"
         fi
         scrub "$vmid"
+      done
       done
     done
   done
@@ -193,17 +207,17 @@ set_link loopback >/dev/null 2>&1
 TSV=bench/results/strategies-$STAMP.tsv; TXT=bench/results/strategies-$STAMP.txt
 mkdir -p bench/results
 {
-  printf 'strategy\tmemory_mib\tworkload\tlink\tfreeze_s\tworkload_gap_s\ttotal_s\tbytes\tintegrity_errors\traw_s\tcold_s\n'
-  for link in $LINKS; do for mem in "${SIZES[@]}"; do for wl in $WORKLOADS; do for strat in $STRATEGIES; do
-    key="$strat|$mem|$wl|$link"; mkey="$mem|$wl|$link"
+  printf 'strategy\tmemory_mib\tworkload\tlink\tprivilege\tfreeze_s\tworkload_gap_s\ttotal_s\tbytes\tintegrity_errors\traw_s\tcold_s\n'
+  for link in $LINKS; do for priv in $PRIVILEGES; do for mem in "${SIZES[@]}"; do for wl in $WORKLOADS; do for strat in $STRATEGIES; do
+    mkey="$mem|$wl|$link|$priv"; key="$strat|$mkey"
     raw=$(med_or_failed "${RB[$mkey]:-}"); cold=$(med_or_failed "${RC[$mkey]:-}")
     if [ "${AOK[$key]:-0}" -gt 0 ]; then
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$strat" "$mem" "$wl" "$link" "$(med ${AF[$key]})" \
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$strat" "$mem" "$wl" "$link" "$priv" "$(med ${AF[$key]})" \
         "$(med ${AG[$key]})" "$(med ${AT[$key]})" "$(med ${AB[$key]} | cut -d. -f1)" "${AE[$key]:-0}" "$raw" "$cold"
     else
-      printf '%s\t%s\t%s\t%s\tfailed\tfailed\tfailed\tfailed\tfailed\t%s\t%s\n' "$strat" "$mem" "$wl" "$link" "$raw" "$cold"
+      printf '%s\t%s\t%s\t%s\t%s\tfailed\tfailed\tfailed\tfailed\tfailed\t%s\t%s\n' "$strat" "$mem" "$wl" "$link" "$priv" "$raw" "$cold"
     fi
-  done; done; done; done
+  done; done; done; done; done
 } > "$TSV"
 
 out=$(
@@ -214,14 +228,18 @@ out=$(
   echo "memory: free page reporting off and free memory touched once for the whole run (bench/lib/strategies-lib.sh keep_memory_hot)"
   echo "$JAR_INFO; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
-  printf '%-14s %6s %-6s %-8s %5s %8s %8s %8s %9s %6s %8s %8s %9s %10s\n' strategy memory wkload link ok freeze gap total "MiB" errors "raw" "cold" freeze/raw freeze/cold
-  tail -n +2 "$TSV" | while IFS=$'\t' read -r s m w l f g t b e r c; do
-    key="$s|$m|$w|$l"
+  printf '%-14s %6s %-6s %-8s %-6s %5s %8s %8s %8s %9s %6s %8s %8s %9s %10s %12s %10s\n' strategy memory wkload link priv ok freeze gap total "MiB" errors "raw" "cold" freeze/raw freeze/cold freeze/unpriv gap/unpriv
+  tail -n +2 "$TSV" | while IFS=$'\t' read -r s m w l p f g t b e r c; do
+    key="$s|$m|$w|$l|$p"
     mib=$(awk -v b="$b" 'BEGIN { if (b ~ /^[0-9]+$/) printf "%.1f", b / 1048576; else print b }')
-    printf '%-14s %6s %-6s %-8s %5s %8s %8s %8s %9s %6s %8s %8s %9s %10s\n' "$s" "${m}MiB" "$w" "$l" "${AOK[$key]:-0}/${AN[$key]:-0}" \
-      "$f" "$g" "$t" "$mib" "$e" "$r" "$c" "$(ratio "$f" "$r")" "$(ratio "$f" "$c")"
+    # the same case unprivileged (the driver's default), measured in this run
+    uf=$(awk -F'\t' -v s="$s" -v m="$m" -v w="$w" -v l="$l" '$1 == s && $2 == m && $3 == w && $4 == l && $5 == "unprivileged" { print $6 " " $7 }' "$TSV")
+    printf '%-14s %6s %-6s %-8s %-6s %5s %8s %8s %8s %9s %6s %8s %8s %9s %10s %12s %10s\n' "$s" "${m}MiB" "$w" "$l" "$([ "$p" = privileged ] && echo priv || echo unpriv)" "${AOK[$key]:-0}/${AN[$key]:-0}" \
+      "$f" "$g" "$t" "$mib" "$e" "$r" "$c" "$(ratio "$f" "$r")" "$(ratio "$f" "$c")" "$(ratio "$f" "${uf% *}")" "$(ratio "$g" "${uf#* }")"
   done
   echo
+  echo "priv = unpriv (the driver's default id map: root is 600100001 on the host) or priv (LXC_UNPRIVILEGED = no);"
+  echo "     freeze/unpriv and gap/unpriv: this row against the same case unprivileged, in this run."
   echo "ok = runs that succeeded / runs; medians over the successful runs; errors = memory pages the writer found"
   echo "     wrong after the move, summed over the successful runs (must be 0)."
   echo "freeze = lxc_live report's freezeSeconds (dump start on the source's clock -> restore confirmed on the"
