@@ -103,6 +103,20 @@ public final class Checkpointer {
     }
 
     /**
+     * The id map the checkpointed container ran with: CRIU writes a user namespace image only for a container
+     * that had one (ours: the stock map). A checkpoint without one was made of a privileged container, as every
+     * checkpoint of a OneHaul from before unprivileged containers was.
+     */
+    public io.onehaul.lxc.IdMap imagesIdMap(String dir) {
+        CommandResult r = lxc.shell().run("ls -1 -- " + Shell.quote(dir) + " | grep -c '^userns-.*\\.img$'", QUICK);
+        String n = r.stdout().strip();
+        if (!n.matches("[0-9]+")) {
+            throw new HostException(lxc.host(), "reading the images in " + dir + " failed: " + r.reason());
+        }
+        return n.equals("0") ? io.onehaul.lxc.IdMap.PRIVILEGED : io.onehaul.lxc.IdMap.UNPRIVILEGED;
+    }
+
+    /**
      * A CRIU that died while dumping (killed, or its host cut off) can leave the container frozen and its
      * network locked (the iptables chain CRIU, shared notes), and a lazy dump leaves its tasks stopped:
      * thaw it, clear the lock and continue them, so it runs as before.

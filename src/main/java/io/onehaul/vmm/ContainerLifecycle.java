@@ -4,6 +4,7 @@ import io.onehaul.criu.Checkpointer;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.HostShellFactory;
 import io.onehaul.lxc.ContainerState;
+import io.onehaul.lxc.IdMap;
 import io.onehaul.lxc.LxcHost;
 import io.onehaul.lxc.PreparedDisk;
 import io.onehaul.opennebula.BadInputException;
@@ -232,6 +233,15 @@ public final class ContainerLifecycle {
                         + args.checkpointFile() + " is not a complete checkpoint (" + incomplete.get()
                         + "); nothing was changed");
             }
+            // The processes come back with the ids they had: the checkpoint's map, whatever the VM now asks for.
+            IdMap map = criu.imagesIdMap(args.checkpointFile());
+            if (map.privileged() && !settings.privilegedAllowed()) {
+                throw new BadInputException("not restoring " + name + " on " + args.host() + ": " + args.checkpointFile()
+                        + " holds a privileged container (saved with " + IdMap.TEMPLATE_SWITCH + " = \"no\", or by a "
+                        + "OneHaul from before unprivileged containers), whose root would be root on the host, and this "
+                        + "cloud does not allow privileged containers (" + IdMap.ALLOW_SETTING + " = true in onehaul.conf "
+                        + "allows it; or power the VM off and on to run it unprivileged); nothing was changed");
+            }
             int stray = lxc.killStrayProcesses(name);
             if (stray > 0) {
                 log.warn("{} process(es) of {} were running on {} outside LXC (a restore that did not finish): killed",
@@ -242,7 +252,7 @@ public final class ContainerLifecycle {
                         state, args.host());
                 release(lxc, name, sysdir, true);
             }
-            prepare(lxc, vm, name, sysdir);
+            setup.prepare(lxc, vm, name, sysdir, map);
             try {
                 log.info("restoring {} on {} from {}", name, args.host(), args.checkpointFile());
                 var took = criu.restore(name, args.checkpointFile());

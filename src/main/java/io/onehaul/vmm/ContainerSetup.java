@@ -41,10 +41,16 @@ public final class ContainerSetup {
      * the container; on failure nothing of it is left.
      */
     public List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir) {
-        List<PreparedDisk> disks = define(lxc, vm, name, sysdir);
+        return prepare(lxc, vm, name, sysdir, null);
+    }
+
+    /** @param map the id map the container must have (a checkpoint's); null: the VM's */
+    public List<PreparedDisk> prepare(LxcHost lxc, VmXml vm, String name, String sysdir, IdMap map) {
+        IdMap idmap = map != null ? map : IdMap.of(vm, settings.privilegedAllowed());
+        List<PreparedDisk> disks = define(lxc, vm, name, sysdir, idmap);
         try {
             lxc.mountDisks(disks);
-            lxc.shiftOwnership(disks, IdMap.of(vm, settings.privilegedAllowed()));
+            lxc.shiftOwnership(disks, idmap);
         } catch (RuntimeException e) {
             release(lxc, name, sysdir, true);
             throw e;
