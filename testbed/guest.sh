@@ -37,7 +37,8 @@ IMAGE_VERSION=1
 # initramfs-tools inside the copy), busybox (the guest's init, and the test containers' rootfs), and
 # perl: the driver's host helpers (transfer/ranges-*.pl) use Digest::MD5 and Time::HiRes, which perl-base
 # (all the host root has) lacks ("BEGIN failed--compilation aborted" on the first disk copy).
-GUEST_PACKAGES=(linux-image-cloud-amd64 initramfs-tools busybox-static perl)
+# apparmor: its parser, to load LXC's profiles (the guest enforces AppArmor, as a stock Debian host does).
+GUEST_PACKAGES=(linux-image-cloud-amd64 initramfs-tools busybox-static perl apparmor)
 IMAGE_SIZE=8G   # sparse; the per-boot qcow2 overlay holds what the guest writes
 
 # Names and addresses: all distinct from the front-end's test bed (ohtb*, 10.231.*, 10.232.*).
@@ -204,6 +205,10 @@ mountpoint -q /dev/shm || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/sh
 mountpoint -q /sys/fs/cgroup || mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mount -o remount,rw /
 hostname "$GUEST_NAME"
+# AppArmor: LXC confines a container with lxc-container-default-cgns unless its config names another;
+# on Debian apparmor.service loads it at boot, here this does.
+mountpoint -q /sys/kernel/security || mount -t securityfs securityfs /sys/kernel/security
+apparmor_parser -r /etc/apparmor.d/lxc-containers 2>&1 || echo "onehaul-guest: LXC AppArmor profiles not loaded"
 # No udev: load what nothing would load on demand: the NIC driver; loop and tun, whose device nodes exist
 # only once loaded. The rest (xfs, bridge, veth, vxlan) load on first use (each takes seconds under TCG).
 modprobe -a virtio_net loop tun 2>&1 || true
@@ -359,13 +364,12 @@ start_qemu() {
   # code (static keys, int3 first) while the other vCPU runs a stale translation of it. -cpu max: the most
   # TCG can emulate (xsave, etc.).
   # -no-reboot: a guest that panics or reboots ends qemu instead of looping. fds 8/9 (locks) closed.
-  # apparmor=0: Debian's kernel has AppArmor, and LXC then refuses to start a container without its
-  # profiles ("Incomplete AppArmor support"); the front-end's test bed hosts have none either, so the
-  # driver's container configs (no lxc.apparmor lines) are the same in both.
+  # AppArmor stays on, as on a stock Debian host: LXC confines the containers with its default profile
+  # (rc.sh loads it). The front-end's test bed hosts have none: the driver runs both ways.
   qemu-system-x86_64 -name "$GUEST_NAME" -machine pc -accel tcg,thread=single -cpu max -smp "$SMP" -m "$MEM_MB" \
     -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$img/vmlinuz" -initrd "$img/initrd.img" \
-    -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw net.ifnames=0 panic=-1 apparmor=0" \
+    -append "console=ttyS0 root=/dev/vda rootfstype=ext4 rw net.ifnames=0 panic=-1" \
     -drive "file=$STATE/disk.qcow2,if=virtio,format=qcow2,cache=unsafe,discard=unmap" \
     -drive "file=$STATE/seed.tar,if=virtio,format=raw,readonly=on" \
     -netdev "tap,id=n0,ifname=$TAP,script=no,downscript=no" -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC" \

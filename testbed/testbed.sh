@@ -357,6 +357,10 @@ mntns_setup() {
   # /sys, and the machine's cgroup tree (which LXC needs as it is) back onto its empty /sys/fs/cgroup.
   # Whole, not two bind mounts over its network folders: an unprivileged container may mount sysfs only
   # where the one it sees is fully visible (no mount over a folder that has entries), as on a real host.
+  # securityfs too, where the machine has it: LXC reads AppArmor's features there, and refuses to start
+  # a container it would confine ("Incomplete AppArmor support") when they are missing.
+  local secfs=no
+  mountpoint -q /sys/kernel/security && secfs=yes
   sysfs="$(hostdir "$h")/.cgroup"
   mkdir -p "$sysfs"
   mount --rbind /sys/fs/cgroup "$sysfs"
@@ -364,6 +368,7 @@ mntns_setup() {
   mount --rbind "$sysfs" /sys/fs/cgroup
   umount -l "$sysfs"
   rmdir "$sysfs"
+  if [ "$secfs" = yes ]; then mount -t securityfs securityfs /sys/kernel/security; fi
 }
 
 # Provider A: a veth from the front-end's bridge to eth0 inside the host; A's hosts share that segment.

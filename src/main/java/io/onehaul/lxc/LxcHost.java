@@ -209,10 +209,14 @@ public final class LxcHost {
 
     public void start(String name, Duration timeout) {
         String n = Shell.quote(name);
-        CommandResult r = shell.run(detachedCommand("lxc-start " + p() + " -n " + n, Scratch.file(name, "start.log"))
+        long logged = logLines(name);
+        // The log named here, not only in the config: LXC reads the config's log settings after the checks
+        // that most often refuse a start (AppArmor, cgroups), and would log their reason nowhere.
+        CommandResult r = shell.run(detachedCommand("lxc-start " + p() + " -n " + n + " -l WARN -o "
+                + Shell.quote(lxcLog(name)), Scratch.file(name, "start.log"))
                 + " && lxc-wait " + p() + " -n " + n + " -s RUNNING -t " + timeout.toSeconds(), timeout.plusSeconds(10));
         if (!r.ok()) {
-            throw new HostException(host(), "lxc-start " + name + " failed: " + r.reason() + lastLxcLogError(name));
+            throw new HostException(host(), "lxc-start " + name + " failed: " + r.reason() + lxcLogWarnings(name, logged));
         }
         confirmRunning(name);
     }
@@ -227,7 +231,7 @@ public final class LxcHost {
         CommandResult r = shell.run("sleep 1; lxc-info " + p() + " -n " + Shell.quote(name) + " -s -H", QUICK);
         if (!r.ok() || !r.stdout().strip().equals("RUNNING")) {
             throw new HostException(host(), name + " did not stay RUNNING (state " + r.stdout().strip() + ")"
-                    + lastLxcLogError(name));
+                    + lxcLogWarnings(name, -1));
         }
     }
 
@@ -272,10 +276,26 @@ public final class LxcHost {
                 + log + " >&2; rm -f " + log + "; exit $rc )";
     }
 
-    private String lastLxcLogError(String name) {
-        CommandResult r = shell.run("tail -n 50 " + Shell.quote("/var/log/lxc/" + name + ".log")
-                + " 2>/dev/null | grep -E 'ERROR|error' | tail -n 1", QUICK);
-        String line = r.stdout().strip();
-        return line.isEmpty() ? "" : " (lxc log: " + line + ")";
+    /** How many lines the container's LXC log has now. */
+    private long logLines(String name) {
+        String out = shell.run("cat " + Shell.quote(lxcLog(name)) + " 2>/dev/null | wc -l", QUICK).stdout().strip();
+        return out.matches("[0-9]+") ? Long.parseLong(out) : 0;
+    }
+
+    /**
+     * The first warnings and errors in the container's LXC log after line {@code from} (-1: in its last 50
+     * lines), without LXC's generic closing ones: what refused a start, for the VM log.
+     */
+    private String lxcLogWarnings(String name, long from) {
+        String lines = from >= 0 ? "tail -n +" + (from + 1) : "tail -n 50";
+        CommandResult r = shell.run(lines + " " + Shell.quote(lxcLog(name)) + " 2>/dev/null | grep -E ' (ERROR|WARN) ' "
+                + "| grep -vE 'lxc_start_main|wait_on_daemonized_start|Uninitialized (limit|monitor) cgroup' | head -n 4 "
+                + "| sed -E 's/^[^ ]+ [^ ]+ [0-9.]+ +//; s/ +/ /g'", QUICK);
+        String found = String.join("; ", r.stdout().strip().lines().toList());
+        return found.isEmpty() ? "" : " (lxc log: " + found + ")";
+    }
+
+    private static String lxcLog(String name) {
+        return "/var/log/lxc/" + name + ".log";
     }
 }

@@ -41,6 +41,10 @@ record HostFacts(Map<String, String> values) {
                 .append("echo mem=$( { [ -n \"$pid\" ] && [ -f /sys/fs/cgroup/cgroup.controllers ] && cat \"/sys/fs/cgroup/$cg/memory.current\"; }")
                 .append(" 2>/dev/null || lxc-cgroup -P ").append(p).append(" -n ").append(n).append(" memory.current 2>/dev/null || lxc-cgroup -P ")
                 .append(p).append(" -n ").append(n).append(" memory.usage_in_bytes 2>/dev/null); ");
+        // AppArmor: whether the host enforces it, and the profile the container's init runs under (LXC's
+        // default where it is on and the config names none: lxc-container-default-cgns)
+        cmd.append("echo apparmor=$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null); ");
+        cmd.append("[ -n \"$pid\" ] && echo profile=$(sed 's/ (.*//' /proc/$pid/attr/apparmor/current 2>/dev/null); ");
         cmd.append("if [ -f ").append(p).append("/").append(n).append("/config ]; then echo state=$(lxc-info -P ").append(p)
                 .append(" -n ").append(n).append(" -s -H 2>/dev/null); else echo state=UNDEFINED; fi; ");
         cmd.append(spaceQuery).append("; ");
@@ -74,6 +78,18 @@ record HostFacts(Map<String, String> values) {
     static String freeBytesQuery(String folder) {
         return "d=" + Shell.quote(folder) + "; while [ ! -d \"$d\" ]; do d=$(dirname \"$d\"); done; "
                 + "echo free=$(df -PB1 \"$d\" | awk 'NR==2 {print $4}')";
+    }
+
+    /** "profile_loaded=yes" where AppArmor has a profile of that name loaded. */
+    static String profileLoadedQuery(String profile) {
+        return "awk -v p=" + Shell.quote(profile + " (") + " 'substr($0, 1, length(p)) == p { f = 1 } END { exit !f }' "
+                + "/sys/kernel/security/apparmor/profiles 2>/dev/null && echo profile_loaded=yes";
+    }
+
+    /** The AppArmor profile that confines the container's init here, or "" where none does. */
+    String confinement() {
+        String profile = get("profile");
+        return profile.equals("unconfined") ? "" : profile;
     }
 
     String get(String key) {

@@ -63,8 +63,10 @@ final class MigrationPreflight {
         HostFacts s = HostFacts.gather(src.shell(), src.lxcPath(), r.container(), settings.criu().env(),
                 HostFacts.usedBytesQuery(r.sourceSysdir()), List.of());
         Instant fa1 = Instant.now();
+        String profile = s.confinement();
         HostFacts d = HostFacts.gather(dst.shell(), dst.lxcPath(), r.container(), settings.criu().env(),
-                HostFacts.freeBytesQuery(r.destinationSysdir()), bridges);
+                HostFacts.freeBytesQuery(r.destinationSysdir())
+                        + (profile.isEmpty() ? "" : "; " + HostFacts.profileLoadedQuery(profile)), bridges);
         Instant fb1 = Instant.now();
 
         if (!"RUNNING".equals(s.get("state"))) {
@@ -81,6 +83,7 @@ final class MigrationPreflight {
                     + r.destinationHost());
         }
         criuCompatible(no, s.get("criu"), d.get("criu"), r);
+        confinement(no, r, s, d);
         if (d.has("missing_bridge")) {
             no.add("bridge(s) " + d.get("missing_bridge") + " missing on " + r.destinationHost());
         }
@@ -159,6 +162,26 @@ final class MigrationPreflight {
         }
         long memory = Math.max(0, s.number("mem"));
         return new HostFeatures(dirty, uffd && pipes && lazyInUserns, true, link, memory, String.join("; ", missing));
+    }
+
+    /**
+     * A container that AppArmor confines on the source is restored under the same profile (CRIU carries
+     * its name), so the destination must enforce AppArmor and have that profile loaded: else it would run
+     * there unconfined, or not be restored at all.
+     */
+    static void confinement(List<String> no, MigrationRequest r, HostFacts s, HostFacts d) {
+        String profile = s.confinement();
+        if (profile.isEmpty()) {
+            return;
+        }
+        if (!"Y".equals(d.get("apparmor"))) {
+            no.add(r.container() + " runs confined by AppArmor profile " + profile + " on " + r.sourceHost() + ", and "
+                    + r.destinationHost() + " does not enforce AppArmor: it would run there unconfined");
+        } else if (!d.has("profile_loaded")) {
+            no.add("AppArmor profile " + profile + ", which confines " + r.container() + " on " + r.sourceHost()
+                    + ", is not loaded on " + r.destinationHost() + " (LXC's own: apparmor_parser -r "
+                    + "/etc/apparmor.d/lxc-containers)");
+        }
     }
 
     private static String both(MigrationRequest r, boolean srcHas, boolean dstHas) {

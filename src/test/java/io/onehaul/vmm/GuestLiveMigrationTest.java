@@ -73,6 +73,7 @@ class GuestLiveMigrationTest {
         OnedMessages.userAttribute(id, "ONEHAUL_MIGRATION_STRATEGIES", strategy);
         TestVm running = GuestCounter.deployOnG1(tb, oned, vm);
         Tick before = advancing(tb, "g1", running);
+        assertEquals(LXC_DEFAULT_PROFILE, confinement(running, "g1"), "AppArmor confines it on g1, as LXC does by default");
 
         Outcome out = migrate.liveMigrate(running, running.onHost("g2", 100, 3));
 
@@ -83,6 +84,16 @@ class GuestLiveMigrationTest {
         assertEquals(before.bootId(), after.bootId(), "same processes: the boot id did not change");
         assertTrue(after.count() > before.count(), "the counter continued instead of restarting");
         assertEquals("UNDEFINED", lxcState(tb, "g1", running.deployId()), "no copy left on the source");
+        assertEquals(LXC_DEFAULT_PROFILE, confinement(moved, "g2"), "the same profile confines it on g2");
         return out;
+    }
+
+    /** The guest enforces AppArmor as a stock Debian host does; LXC's profile where the config names none. */
+    static final String LXC_DEFAULT_PROFILE = "lxc-container-default-cgns (enforce)";
+
+    /** The AppArmor label of the container's init. */
+    private String confinement(TestVm vm, String host) {
+        return tb.execOk(host, "cat /proc/$(lxc-info -n " + vm.deployId() + " -p -H)/attr/apparmor/current").stdout()
+                .strip().replace("\0", "");
     }
 }
