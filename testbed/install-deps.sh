@@ -31,7 +31,8 @@ PKGS=(openjdk-17-jdk-headless maven   # the build and the tests
       gcc libc6-dev                   # the CRIU compat preload, the WAN delay line, static test workloads
       iputils-ping                    # clients on the front-end measure a moved container's network gap
       debootstrap                     # the hosts' Debian 13 root (hostroot.sh), the Debian 12 test image
-      qemu-system-x86 qemu-utils)     # guest.sh: a guest with a stock kernel (soft-dirty: pre-dump) under TCG
+      qemu-system-x86 qemu-utils      # guest.sh: a guest with a stock kernel (soft-dirty: pre-dump) under TCG
+      shellcheck)                     # HostProgramsLintTest: the programs the driver runs on hosts
 
 need_install=()
 for p in "${PKGS[@]}"; do

@@ -211,28 +211,11 @@ public final class HeldDump {
     static String holdScript(boolean hold, Duration holdLimit) {
         long limitMs = Math.max(1, holdLimit.toMillis());
         long graceChecks = Math.max(1, LEASE_GRACE.toMillis() / 20 / LEASE_CHECK_TICKS);
-        String lease = "\"$d/" + HoldLease.FILE + "\"";
-        return "#!/bin/sh\n"
-                + "# OneHaul: hold the dumped container at post-dump until the migration decides.\n"
-                + "d=$(dirname \"$0\")\n"
-                + "[ \"$CRTOOLS_SCRIPT_ACTION\" = post-dump ] || exit 0\n"
-                + "date +%s.%N > \"$d/dumped\"\n"
-                + (hold ? "" : "exit 0\n")
-                // the limit is read off the clock: counted sleeps drift by their forks, more on a busy host
-                + "end=$(( $(date +%s%N) / 1000000 + " + limitMs + " )); i=0; lost=0\n"
-                + "while [ ! -f \"$d/decision\" ]; do\n"
-                + "  sleep 0.02; i=$((i+1))\n"
-                + "  [ $((i % " + LEASE_CHECK_TICKS + ")) -eq 0 ] || continue\n"
-                + "  if [ $(( $(date +%s%N) / 1000000 )) -ge \"$end\" ]; then echo abort-timeout > \"$d/decision\"; break; fi\n"
-                + "  if [ -f " + lease + " ]; then\n"
-                + "    if kill -0 \"$(cat " + lease + " 2>/dev/null)\" 2>/dev/null; then lost=0; else lost=$((lost+1)); fi\n"
-                + "    if [ $lost -ge " + graceChecks + " ] && mv " + lease + " \"$d/" + HoldLease.LOST + "\" 2>/dev/null; then\n"
-                + "      echo abort-lease-lost > \"$d/decision\"\n"
-                + "    fi\n"
-                + "  fi\n"
-                + "done\n"
-                + "[ \"$(cat \"$d/decision\")\" = commit ] && exit 0\n"
-                + "exit 1\n";
+        String program = io.onehaul.host.HostScript.text(HeldDump.class, "hold.sh");
+        int body = program.indexOf('\n') + 1; // the settings go right below the shebang
+        return program.substring(0, body) + "HOLD=" + (hold ? 1 : 0) + " LIMIT_MS=" + limitMs + " CHECK_TICKS="
+                + LEASE_CHECK_TICKS + " GRACE=" + graceChecks + " LEASE=" + HoldLease.FILE + " LOST=" + HoldLease.LOST
+                + "\n" + program.substring(body);
     }
 
     public static Instant hostInstant(String epochSeconds) {

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # The CRIU dump of an LXC container that then stops (`lxc-checkpoint -s -D DIR`), run on the source host
 # by the driver (sh -c, arguments below).
 #   LXCPATH NAME DIR
@@ -58,12 +59,13 @@ context_folder() {
 # (a restore gets the context oned makes then). The container cannot write the folder, so nothing in it
 # is a symlink it planted; -type f skips anything else anyway.
 refresh_context() {
-  local ctx f tmp
   ctx=$(context_folder)
-  [ -n "$ctx" ] && [ -d "$ctx" ] && ! mountpoint -q "$ctx" || return 0
+  if [ -z "$ctx" ] || [ ! -d "$ctx" ] || mountpoint -q "$ctx"; then return 0; fi
   find "$ctx" -xdev -type f | while IFS= read -r f; do
-    tmp=$(mktemp "$(dirname "$f")/.refresh.XXXXXX") && cp -p -- "$f" "$tmp" && mv -fT -- "$tmp" "$f" \
-      || { rm -f -- "${tmp:-}"; echo "dump: cannot renew $f" >&2; exit 1; }
+    tmp=$(mktemp "$(dirname "$f")/.refresh.XXXXXX") || { echo "dump: cannot renew $f" >&2; exit 1; }
+    if ! { cp -p -- "$f" "$tmp" && mv -fT -- "$tmp" "$f"; }; then
+      rm -f -- "$tmp"; echo "dump: cannot renew $f" >&2; exit 1
+    fi
   done
 }
 refresh_context

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # One pre-dump round of an LXC container, run on the source host by the driver (sh -c, arguments below).
 #   LXCPATH NAME ROUND_DIR PARENT PORT [VAR=VALUE ...]
 # CRIU writes the pages the container dirtied since the round in PARENT (a path relative to ROUND_DIR;

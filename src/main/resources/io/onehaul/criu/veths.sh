@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # OneHaul: the CRIU options for restoring a container, and for an id-mapped one its veth pairs made first.
 # argv: LXC_CONFIG BASE_CRIU_CONFIG OUT_CRIU_CONFIG
 # CRIU 4.1 cannot create a veth from inside the container's user namespace (the restore fails with
