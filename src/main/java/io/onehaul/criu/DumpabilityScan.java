@@ -1,6 +1,7 @@
 package io.onehaul.criu;
 
 import io.onehaul.host.CommandResult;
+import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import java.time.Duration;
@@ -31,31 +32,9 @@ public final class DumpabilityScan {
         return DumpabilityFinding.parse(r.stdout().lines().toList());
     }
 
-    /** The host command; prints {@code kind<TAB>pid<TAB>comm<TAB>what<TAB>resource} lines. */
+    /** The host command (criu/dumpability-scan.sh); prints {@code kind<TAB>pid<TAB>comm<TAB>what<TAB>resource} lines. */
     static String command(String lxcPath, String container) {
-        return "init=$(lxc-info -P " + Shell.quote(lxcPath) + " -n " + Shell.quote(container) + " -p -H 2>/dev/null)\n"
-                + "case \"$init\" in ''|*[!0-9]*) echo 'not running'; exit 0;; esac\n"
-                // the process tree, breadth first (threads' children too)
-                + "all=''; todo=$init\n"
-                + "while [ -n \"$todo\" ]; do next=''; for p in $todo; do all=\"$all $p\"; "
-                + "for c in /proc/$p/task/*/children; do next=\"$next $(cat \"$c\" 2>/dev/null)\"; done; done; "
-                + "todo=$next; done\n"
-                + "who() { pid=$(awk '/^NSpid:/ {print $NF}' /proc/$1/status 2>/dev/null); "
-                + "comm=$(tr '\\t' ' ' < /proc/$1/comm 2>/dev/null); }\n"
-                + "mnts=''\n"
-                + "for p in $all; do\n"
-                + "  [ -d /proc/$p ] || continue; who $p\n"
-                + "  for ns in uts ipc net pid user cgroup time mnt; do\n"
-                + "    a=$(readlink /proc/$p/ns/$ns 2>/dev/null) || continue\n"
-                + "    [ \"$a\" = \"$(readlink /proc/$init/ns/$ns 2>/dev/null)\" ] || printf 'ns\\t%s\\t%s\\t%s\\t%s\\n' \"$pid\" \"$comm\" $ns \"$a\"\n"
-                + "  done\n"
-                + "  for fd in /proc/$p/fd/*; do l=$(readlink \"$fd\" 2>/dev/null) || continue; case \"$l\" in\n"
-                + "    anon_inode:bpf*|anon_inode:\\[io_uring\\]) printf 'fd\\t%s\\t%s\\t%s\\t%s\\n' \"$pid\" \"$comm\" \"${fd##*/}\" \"$l\";;\n"
-                + "  esac; done\n"
-                + "  m=$(readlink /proc/$p/ns/mnt 2>/dev/null) || continue\n"
-                + "  case \"$mnts\" in *\" $m \"*) continue;; esac; mnts=\"$mnts $m \"\n"
-                + "  awk -v pid=\"$pid\" -v comm=\"$comm\" '{ for (i = 7; i < NF; i++) if ($i == \"-\") { "
-                + "printf \"mnt\\t%s\\t%s\\t%s\\t%s\\n\", pid, comm, $(i + 1), $5; break } }' /proc/$p/mountinfo 2>/dev/null\n"
-                + "done\n";
+        return HostScript.sh(DumpabilityScan.class, "dumpability-scan.sh") + " " + Shell.quote(lxcPath) + " "
+                + Shell.quote(container);
     }
 }
