@@ -1,5 +1,7 @@
 package io.onehaul.criu;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostScript;
@@ -20,7 +22,6 @@ import java.util.Map;
  * from one a crash left half-written.
  */
 public final class Checkpointer {
-    private static final Duration QUICK = Duration.ofSeconds(30);
 
     private final LxcHost lxc;
     private final CriuOptions options;

@@ -1,5 +1,7 @@
 package io.onehaul.criu;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import java.time.Duration;
@@ -30,7 +32,6 @@ public final class CriuLog {
     private static final Pattern ERROR = Pattern.compile("\\bError\\b");
     /** How many error lines are read from the host: the cause is near the first ones. */
     static final int LINES_READ = 40;
-    private static final Duration QUICK = Duration.ofSeconds(30);
 
     private CriuLog() {}
 

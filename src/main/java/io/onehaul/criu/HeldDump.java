@@ -1,5 +1,7 @@
 package io.onehaul.criu;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
@@ -22,7 +24,6 @@ import java.util.Map;
  * migration goes: "host folder"), serves-pages (post-copy), lease / restore-begun / lease-lost.
  */
 public final class HeldDump {
-    private static final Duration QUICK = Duration.ofSeconds(30);
     /** A lazy dump whose peer went away is given 20 s (in 50 ms ticks) to end by itself before SIGKILL. */
     static final int PAGE_SERVICE_END_TICKS = 400;
     /**

@@ -1,5 +1,7 @@
 package io.onehaul.criu;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
@@ -29,7 +31,6 @@ public final class HoldLease {
     public static final String LOST = "lease-lost";
     /** How long the lease command may take to write its pid (one SSH session on these links: well under 1 s). */
     static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
-    private static final Duration QUICK = Duration.ofSeconds(30);
     /** The lease's own command never ends by itself; this only bounds a session that went silent. */
     private static final Duration FOREVER = Duration.ofDays(7);
 

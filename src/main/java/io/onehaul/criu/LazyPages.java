@@ -1,5 +1,7 @@
 package io.onehaul.criu;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
@@ -31,7 +33,6 @@ import java.util.Map;
  * while nobody can say which copy should live.
  */
 public final class LazyPages {
-    private static final Duration QUICK = Duration.ofSeconds(30);
     static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
     private LazyPages() {}

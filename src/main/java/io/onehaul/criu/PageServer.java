@@ -1,5 +1,7 @@
 package io.onehaul.criu;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
@@ -15,7 +17,6 @@ import java.util.Map;
  * serves one dump and exits. Its pid is kept in a file so a rollback, or a later cleanup, can end it.
  */
 public final class PageServer {
-    private static final Duration QUICK = Duration.ofSeconds(30);
     static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
 
     private PageServer() {}

@@ -1,5 +1,7 @@
 package io.onehaul.criu;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostScript;
@@ -22,7 +24,6 @@ import java.util.Map;
 public final class PreDumpRounds {
     /** The folder's name inside the VM folder. */
     public static final String FOLDER = ".migration-predump";
-    private static final Duration QUICK = Duration.ofSeconds(30);
 
     private PreDumpRounds() {}
 

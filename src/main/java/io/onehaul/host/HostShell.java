@@ -8,6 +8,12 @@ import java.util.function.Consumer;
  * variable parts were quoted with {@link Shell}; adapters add privilege (sudo) only where asked.
  */
 public interface HostShell extends AutoCloseable {
+    /**
+     * The bound on a host command that does no bulk work (a few forks, files of a few lines): far above what
+     * one takes on a loaded host, so that only a host that stopped answering reaches it.
+     */
+    Duration QUICK = Duration.ofSeconds(30);
+
     String host();
 
     CommandResult run(String command, byte[] stdin, Duration timeout);

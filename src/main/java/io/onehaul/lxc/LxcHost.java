@@ -1,5 +1,7 @@
 package io.onehaul.lxc;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostScript;
@@ -22,7 +24,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LxcHost {
     private static final Logger log = LoggerFactory.getLogger(LxcHost.class);
-    static final Duration QUICK = Duration.ofSeconds(30);
     /** Written next to the LXC config so that shutdown/save find the VM folder to release. */
     static final String SYSDIR_FILE = "onehaul.sysdir";
 

@@ -1,5 +1,7 @@
 package io.onehaul.transfer;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
@@ -16,7 +18,6 @@ import java.time.Duration;
  * after a dead driver can end it.
  */
 public final class SshTunnel {
-    private static final Duration QUICK = Duration.ofSeconds(30);
     /** How long the forward may take to come up (an SSH connection on these links: well under a second). */
     static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
 

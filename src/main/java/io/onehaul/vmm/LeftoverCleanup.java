@@ -1,5 +1,7 @@
 package io.onehaul.vmm;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.host.HostException;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
@@ -23,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeftoverCleanup {
     private static final Logger log = LoggerFactory.getLogger(LeftoverCleanup.class);
-    private static final Duration QUICK = Duration.ofSeconds(30);
 
     private final DriverSettings settings;
     private final LeftoverJournal journal;

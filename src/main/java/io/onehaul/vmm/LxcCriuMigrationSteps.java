@@ -1,5 +1,7 @@
 package io.onehaul.vmm;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.criu.Checkpointer;
 import io.onehaul.criu.CriuRefusedException;
 import io.onehaul.criu.HeldDump;
@@ -45,7 +47,6 @@ public final class LxcCriuMigrationSteps implements MigrationSteps, MigrationSte
     private static final Logger log = LoggerFactory.getLogger(LxcCriuMigrationSteps.class);
     /** Work folder inside the VM folder: travels with it, never confused with oned's checkpoint. */
     static final String WORK = ".migration";
-    private static final Duration QUICK = Duration.ofSeconds(30);
     /** Post-copy fails when the destination's daemon reads nothing for this long (its source is gone or stuck). */
     static final Duration LAZY_STALL_LIMIT = Duration.ofSeconds(10);
 

@@ -1,5 +1,7 @@
 package io.onehaul.vmm;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.criu.HeldDump;
 import io.onehaul.criu.HoldLease;
 import io.onehaul.criu.LazyPages;
@@ -33,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StaleHold {
     private static final Logger log = LoggerFactory.getLogger(StaleHold.class);
-    private static final Duration QUICK = Duration.ofSeconds(30);
     /** A killed driver's lease command notices its closed channel within half a second; wait a little longer. */
     static final Duration LEASE_END_WAIT = HeldDump.LEASE_GRACE.plusSeconds(2);
     /** How long CRIU may take to act on the abort of an orphaned hold before what it left is undone anyway. */

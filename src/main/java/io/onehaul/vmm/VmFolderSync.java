@@ -1,5 +1,7 @@
 package io.onehaul.vmm;
 
+import static io.onehaul.host.HostShell.QUICK;
+
 import io.onehaul.criu.PreDumpRounds;
 import io.onehaul.disk.ImageDelta;
 import io.onehaul.host.CommandResult;
@@ -34,7 +36,6 @@ final class VmFolderSync {
      * the pre-dump rounds (their pages went to the destination through a page server).
      */
     private static final List<String> PRESYNC_LEFT_OUT = List.of("mapper", "checkpoint", SNAPSHOTS, PreDumpRounds.FOLDER);
-    private static final Duration QUICK = Duration.ofSeconds(30);
     /**
      * A pre-sync whose connection broke is resumed (the container runs, nothing waits on it); a copy in the
      * freeze is not: retrying there lengthens the freeze the workload feels, a rollback ends it at once.
