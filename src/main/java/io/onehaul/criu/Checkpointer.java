@@ -199,7 +199,27 @@ public final class Checkpointer {
     }
 
     public HostException restoreFailed(String name, String dir, CommandResult r) {
-        return new HostException(lxc.host(), "CRIU restore of " + name + " failed: " + r.reason() + criuError(dir, "restore.log"));
+        String why = criuError(dir, "restore.log");
+        return new HostException(lxc.host(), "CRIU restore of " + name + " failed: " + r.reason() + why
+                + deniedImage(dir, why));
+    }
+
+    private static final java.util.regex.Pattern DENIED = java.util.regex.Pattern.compile(
+            "Unable to open ([A-Za-z0-9._-]+): Permission denied");
+
+    /**
+     * For "Unable to open X: Permission denied": who owns X and its folder, and their modes. An unprivileged
+     * restore reads its images as the container's root, so an image that is not its root's says which step
+     * wrote it after the images were given to it.
+     */
+    private String deniedImage(String dir, String why) {
+        var m = DENIED.matcher(why);
+        if (!m.find()) {
+            return "";
+        }
+        CommandResult r = lxc.shell().run("stat -c '%n %u:%g %a %y' -- " + Shell.quote(dir) + " "
+                + Shell.quote(dir + "/" + m.group(1)) + " 2>&1 | sed 's|.*/||'", QUICK);
+        return " (owners: " + String.join("; ", r.stdout().strip().lines().toList()) + ")";
     }
 
     private static byte[] configText(List<String> lines) {

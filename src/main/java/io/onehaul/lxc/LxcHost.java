@@ -93,8 +93,16 @@ public final class LxcHost {
         if (!r.ok()) {
             throw new HostException(host(), "reading the id map of " + name + " failed: " + r.reason());
         }
-        String[] f = r.stdout().strip().split("\\s+");
-        return f.length == 2 ? new IdMap(Long.parseLong(f[0]), Long.parseLong(f[1])) : IdMap.PRIVILEGED;
+        // no lxc.idmap line: privileged; anything but one "BASE COUNT" is not taken for that
+        String out = r.stdout().strip();
+        if (out.isEmpty()) {
+            return IdMap.PRIVILEGED;
+        }
+        if (!out.matches("[0-9]+ [0-9]+")) {
+            throw new HostException(host(), "unreadable id map of " + name + ": '" + out + "'");
+        }
+        String[] f = out.split(" ");
+        return new IdMap(Long.parseLong(f[0]), Long.parseLong(f[1]));
     }
 
     /** Host facts a deploy needs: cgroup version and the kind of each disk file in the VM folder. */
