@@ -119,7 +119,7 @@ public final class Checkpointer {
 
     /**
      * A CRIU that died while dumping (killed, or its host cut off) can leave the container frozen and its
-     * network locked (the iptables chain CRIU, shared notes), and a lazy dump leaves its tasks stopped:
+     * network locked (the iptables chain CRIU, docs/criu-lxc-notes.md), and a lazy dump leaves its tasks stopped:
      * thaw it, clear the lock and continue them, so it runs as before.
      */
     public void recoverFromFailedDump(String name) {

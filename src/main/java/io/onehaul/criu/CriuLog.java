@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * The line of a CRIU log that says why a dump or restore failed. CRIU logs every error on the way out
  * ("Dump files (pid: …) failed", "Dumping FAILED."), and some that change nothing (here: "rlimit:
- * Can't setup RLIMIT_NOFILE for self" when the dumping process lacks CAP_SYS_RESOURCE, shared notes):
+ * Can't setup RLIMIT_NOFILE for self" when the dumping process lacks CAP_SYS_RESOURCE, docs/criu-lxc-notes.md):
  * the cause is the first error that is neither. It becomes the VM's error, so it must be the real one
  * (found under a real oned: the harmless rlimit line hid "Can't lookup mount=… for fd=… path=/dev/null").
  */

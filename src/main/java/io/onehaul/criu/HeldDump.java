@@ -200,7 +200,7 @@ public final class HeldDump {
     }
 
     /**
-     * A CRIU action script: exit 0 for every action except the post-dump decision (shared notes); a lazy
+     * A CRIU action script: exit 0 for every action except the post-dump decision (docs/criu-lxc-notes.md); a lazy
      * dump's script only marks post-dump and lets it pass. While it holds, it aborts by itself when the hold
      * limit is reached, or when the driver's lease has been dead for {@link #LEASE_GRACE} and the restore has
      * not begun: it takes the lease file by renaming it, so the driver's {@link #beginRestore} cannot also.

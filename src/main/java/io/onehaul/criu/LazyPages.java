@@ -18,7 +18,7 @@ import java.util.Map;
  *
  * <p>Why a guard: when the daemon dies before the last page (its page source, the source host or the link
  * died), its userfaultfds close and the kernel hands every page not yet transferred to the container as
- * a zero page; measured here, the copy ran on with most of its memory silently zeroed (shared notes).
+ * a zero page; measured here, the copy ran on with most of its memory silently zeroed (docs/criu-lxc-notes.md).
  * The guard is the daemon's parent (a Perl script: Perl is part of every Debian base system, and no JVM
  * runs on hosts). It takes a duplicate of each of the daemon's userfaultfds as they appear
  * (pidfd_getfd), so they stay open whatever happens to the daemon: a task touching a missing page then

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Turns a VM into an LXC config that CRIU can checkpoint and restore (shared notes, "What made a
+ * Turns a VM into an LXC config that CRIU can checkpoint and restore (docs/criu-lxc-notes.md, "What made a
  * container checkpoint/restore-able"): no tty or console, no AppArmor keys, and the stock driver's id map
  * unless the VM is allowed a privileged container ({@link IdMap}). Mirrors the stock driver's mapping
  * where it can (reference §3.2). Pure: text in, text out.

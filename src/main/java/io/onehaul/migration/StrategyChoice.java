@@ -18,9 +18,9 @@ import java.util.Set;
  * list runs them anyway, and the stop rule still ends their rounds.
  */
 public final class StrategyChoice {
-    /** Dump and restore of a small container on these hosts (the shared notes measured ~1 s). */
+    /** Dump and restore of a small container on these hosts (docs/criu-lxc-notes.md measured ~1 s). */
     public static final double FIXED_FREEZE_SECONDS = 1.0;
-    /** A lazy restore's freeze, whatever the memory (shared notes: 1.5–1.6 s for 1 GiB). */
+    /** A lazy restore's freeze, whatever the memory (docs/criu-lxc-notes.md: 1.5–1.6 s for 1 GiB). */
     public static final double LAZY_FREEZE_SECONDS = 1.5;
     /** Link assumed when pre-flight could not measure one (bytes/s). */
     public static final long ASSUMED_LINK_BYTES_PER_SECOND = 100L << 20;

@@ -44,7 +44,7 @@ final class HeldSourceRelease {
             held.remove();
         }
         // a CRIU that died while holding leaves its network lock (iptables chain CRIU, all traffic dropped) in
-        // the container's namespace, and can leave the freezer frozen (shared notes)
+        // the container's namespace, and can leave the freezer frozen (docs/criu-lxc-notes.md)
         new Checkpointer(src, null, decisionTimeout).recoverFromFailedDump(container);
         boolean running = src.state(container) == ContainerState.RUNNING;
         if (!running) {

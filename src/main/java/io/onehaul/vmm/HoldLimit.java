@@ -20,7 +20,7 @@ final class HoldLimit {
     static final Duration RESTORE_SETUP = Duration.ofSeconds(60);
     /**
      * CRIU restores memory at ~250 MiB/s here idle and ~100 MiB/s on loaded cores (1 GiB: 4.2 s / 10.4 s,
-     * shared notes); 20 MiB/s leaves a factor five below the worst seen.
+     * docs/criu-lxc-notes.md); 20 MiB/s leaves a factor five below the worst seen.
      */
     static final long RESTORE_BYTES_PER_SECOND = 20L << 20;
 

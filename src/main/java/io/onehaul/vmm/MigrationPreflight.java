@@ -40,7 +40,7 @@ final class MigrationPreflight {
     }
 
 
-    /** Lazy pages need CRIU's tee pipe to grow to ~3.2 MiB, which the sysctl allows (shared notes). */
+    /** Lazy pages need CRIU's tee pipe to grow to ~3.2 MiB, which the sysctl allows (docs/criu-lxc-notes.md). */
     static final long LAZY_PIPE_MIN_BYTES = 4L << 20;
     /** Bytes sent source → destination over the copy's SSH to measure the link. */
     static final long LINK_PROBE_BYTES = 16L << 20;
