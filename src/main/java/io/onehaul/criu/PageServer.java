@@ -4,6 +4,7 @@ import static io.onehaul.host.HostShell.QUICK;
 
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
+import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import java.time.Duration;
@@ -37,11 +38,10 @@ public final class PageServer {
         String cmd = Shell.envPrefix(env) + "criu page-server -D " + Shell.quote(imagesDir) + " --address 127.0.0.1 --port "
                 + port + " -o " + Shell.quote(workDir + "/page-server.log") + " -v2"
                 + (parent == null ? "" : " --prev-images-dir " + Shell.quote(parent));
-        CommandResult r = dst.run("mkdir -p " + Shell.quote(imagesDir) + " && (setsid sh -c " + Shell.quote(cmd
-                + " & echo $! > " + Shell.quote(pid) + "; wait") + " </dev/null >/dev/null 2>&1 &); i=0; "
-                + "until ss -ltnH 'sport = :" + port + "' | grep -q .; do i=$((i+1)); "
-                + "if [ $i -gt " + READY_TIMEOUT.toMillis() / 20 + " ]; then tail -n 3 " + Shell.quote(workDir + "/page-server.log")
-                + " >&2; exit 1; fi; sleep 0.02; done", READY_TIMEOUT.plusSeconds(10));
+        CommandResult r = dst.run(HostScript.withLibrary("mkdir -p " + Shell.quote(imagesDir) + " && start_detached "
+                + Shell.quote(pid) + " " + Shell.quote(cmd) + " && wait_for " + READY_TIMEOUT.toMillis() / 20
+                + " listening " + port + " || { tail -n 3 " + Shell.quote(workDir + "/page-server.log") + " >&2; exit 1; }"),
+                READY_TIMEOUT.plusSeconds(10));
         if (!r.ok()) {
             throw new HostException(dst.host(), "the CRIU page server did not start: " + r.reason());
         }
@@ -53,8 +53,8 @@ public final class PageServer {
      */
     public static void awaitEnd(HostShell dst, String workDir, Duration limit) {
         String pid = Shell.quote(workDir + "/page-server.pid");
-        dst.run("i=0; while [ -f " + pid + " ] && kill -0 $(cat " + pid + ") 2>/dev/null; do i=$((i+1)); "
-                + "[ $i -gt " + limit.toMillis() / 20 + " ] && break; sleep 0.02; done", limit.plusSeconds(10));
+        dst.run(HostScript.withLibrary("wait_for " + Math.max(1, limit.toMillis() / 20) + " gone " + pid + "; true"),
+                limit.plusSeconds(10));
         stop(dst, workDir);
     }
 

@@ -29,6 +29,14 @@ public final class HostScript {
         return "perl -e " + Shell.quote(text(owner, name));
     }
 
+    /**
+     * {@code line} with the host library (host/lib.sh: wait_for, listening, gone, start_detached) defined
+     * before it, as one command.
+     */
+    public static String withLibrary(String line) {
+        return text(HostScript.class, "lib.sh") + "\n" + line;
+    }
+
     /** {@code sh -c '<script>' sh}: the start of a command line; the caller appends the quoted arguments ($1 ...). */
     public static String sh(Class<?> owner, String name) {
         return "sh -c " + Shell.quote(text(owner, name)) + " sh";
