@@ -24,8 +24,8 @@ import java.util.Map;
  * migration goes: "host folder"), serves-pages (post-copy), lease / restore-begun / lease-lost.
  */
 public final class HeldDump {
-    /** A lazy dump whose peer went away is given 20 s (in 50 ms ticks) to end by itself before SIGKILL. */
-    static final int PAGE_SERVICE_END_TICKS = 400;
+    /** A lazy dump whose peer went away is given 20 s (in 20 ms ticks) to end by itself before SIGKILL. */
+    static final int PAGE_SERVICE_END_TICKS = 1000;
     /**
      * The hold aborts by itself when the driver's lease has been gone this long (and the restore has not begun):
      * long enough not to take a slow pid check for a death, short enough that a killed driver costs the
@@ -161,9 +161,9 @@ public final class HeldDump {
         // Its peer gone, CRIU ends the page service by itself and resumes the tasks: give it that chance
         // (a SIGKILL in the middle of it can leave them frozen). Anchored at the command's start: only CRIU
         // itself, never a shell whose command line holds the dump's (this one, or the one that waits for it).
-        lxc.shell().run("i=0; while [ ! -f " + w + "/dump.rc ] && [ $i -lt " + PAGE_SERVICE_END_TICKS + " ]; do "
-                + "i=$((i+1)); sleep 0.05; done; [ -f " + w + "/dump.rc ] || pkill -KILL -f "
-                + Shell.quote("^[^ ]*criu dump .*-D " + imagesDir()) + " 2>/dev/null; true", Duration.ofSeconds(60));
+        lxc.shell().run(io.onehaul.host.HostScript.withLibrary("wait_for " + PAGE_SERVICE_END_TICKS + " test -f " + w
+                + "/dump.rc || pkill -KILL -f " + Shell.quote("^[^ ]*criu dump .*-D " + imagesDir()) + " 2>/dev/null; true"),
+                Duration.ofSeconds(60));
     }
 
     /** True if a dump was started here (so a decision is owed). */

@@ -4,6 +4,7 @@ import static io.onehaul.host.HostShell.QUICK;
 
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
+import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import java.time.Duration;
@@ -59,8 +60,8 @@ public final class HoldLease {
         }, "hold-lease-" + shell.host());
         t.setDaemon(true);
         t.start();
-        var r = shell.run("cd " + w + " && i=0; until [ -s " + FILE + " ]; do i=$((i+1)); [ $i -gt "
-                + READY_TIMEOUT.toMillis() / 20 + " ] && exit 1; sleep 0.02; done", READY_TIMEOUT.plusSeconds(10));
+        var r = shell.run(HostScript.withLibrary("cd " + w + " && wait_for " + READY_TIMEOUT.toMillis() / 20 + " test -s "
+                + FILE), READY_TIMEOUT.plusSeconds(10));
         if (!r.ok()) {
             throw new HostException(shell.host(), "the driver's lease on the held dump did not start: " + r.reason());
         }
