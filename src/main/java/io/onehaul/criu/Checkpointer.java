@@ -8,6 +8,7 @@ import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Scratch;
 import io.onehaul.host.Shell;
+import io.onehaul.lxc.IdMap;
 import io.onehaul.lxc.LxcHost;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -108,13 +109,13 @@ public final class Checkpointer {
      * that had one (ours: the stock map). A checkpoint without one was made of a privileged container, as every
      * checkpoint of a OneHaul from before unprivileged containers was.
      */
-    public io.onehaul.lxc.IdMap imagesIdMap(String dir) {
+    public IdMap imagesIdMap(String dir) {
         CommandResult r = lxc.shell().run("ls -1 -- " + Shell.quote(dir) + " | grep -c '^userns-.*\\.img$'", QUICK);
         String n = r.stdout().strip();
         if (!n.matches("[0-9]+")) {
             throw new HostException(lxc.host(), "reading the images in " + dir + " failed: " + r.reason());
         }
-        return n.equals("0") ? io.onehaul.lxc.IdMap.PRIVILEGED : io.onehaul.lxc.IdMap.UNPRIVILEGED;
+        return n.equals("0") ? IdMap.PRIVILEGED : IdMap.UNPRIVILEGED;
     }
 
     /**

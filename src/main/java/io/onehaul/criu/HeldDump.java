@@ -4,6 +4,7 @@ import static io.onehaul.host.HostShell.QUICK;
 
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
+import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import io.onehaul.lxc.LxcHost;
@@ -161,7 +162,7 @@ public final class HeldDump {
         // Its peer gone, CRIU ends the page service by itself and resumes the tasks: give it that chance
         // (a SIGKILL in the middle of it can leave them frozen). Anchored at the command's start: only CRIU
         // itself, never a shell whose command line holds the dump's (this one, or the one that waits for it).
-        lxc.shell().run(io.onehaul.host.HostScript.withLibrary("wait_for " + PAGE_SERVICE_END_TICKS + " test -f " + w
+        lxc.shell().run(HostScript.withLibrary("wait_for " + PAGE_SERVICE_END_TICKS + " test -f " + w
                 + "/dump.rc || pkill -KILL -f " + Shell.quote("^[^ ]*criu dump .*-D " + imagesDir()) + " 2>/dev/null; true"),
                 Duration.ofSeconds(60));
     }
@@ -212,7 +213,7 @@ public final class HeldDump {
     static String holdScript(boolean hold, Duration holdLimit) {
         long limitMs = Math.max(1, holdLimit.toMillis());
         long graceChecks = Math.max(1, LEASE_GRACE.toMillis() / 20 / LEASE_CHECK_TICKS);
-        String program = io.onehaul.host.HostScript.text(HeldDump.class, "hold.sh");
+        String program = HostScript.text(HeldDump.class, "hold.sh");
         int body = program.indexOf('\n') + 1; // the settings go right below the shebang
         return program.substring(0, body) + "HOLD=" + (hold ? 1 : 0) + " LIMIT_MS=" + limitMs + " CHECK_TICKS="
                 + LEASE_CHECK_TICKS + " GRACE=" + graceChecks + " LEASE=" + HoldLease.FILE + " LOST=" + HoldLease.LOST

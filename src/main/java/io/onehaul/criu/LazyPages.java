@@ -4,6 +4,7 @@ import static io.onehaul.host.HostShell.QUICK;
 
 import io.onehaul.host.CommandResult;
 import io.onehaul.host.HostException;
+import io.onehaul.host.HostScript;
 import io.onehaul.host.HostShell;
 import io.onehaul.host.Shell;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +127,7 @@ public final class LazyPages {
 
     /** The guard (criu/lazy-guard.pl). argv: status file, the command that kills the container, the daemon's command line. */
     static String guardScript() {
-        return io.onehaul.host.HostScript.text(LazyPages.class, GUARD_FILE);
+        return HostScript.text(LazyPages.class, GUARD_FILE);
     }
 }
 
